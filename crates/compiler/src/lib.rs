@@ -1,0 +1,4 @@
+//! The falcoc compiler: loads rule files in order, resolves `append`/`override` chains,
+//! macros, lists and exceptions, checks every field against the field classes, computes
+//! the event types each rule can match, and produces a checked rule set (and later,
+//! bytecode) for the runtime. It performs no I/O: callers hand it file contents.

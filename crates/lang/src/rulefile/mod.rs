@@ -1,0 +1,1 @@
+//! Rule-file reader (in progress).
