@@ -1,1 +1,49 @@
-fn main() {}
+//! `falcoc`: the command line of the falcoc toolchain. Argument parsing and printing only;
+//! the work is done by the library crates.
+
+mod cmd_lint;
+mod cmd_parse;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the input has problems (syntax errors, lint errors).
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "falcoc",
+    version,
+    about = "A toolchain for the Falco rules language"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check rule files and report every problem found.
+    Lint(cmd_lint::LintArgs),
+    /// Parse one condition and print its syntax tree.
+    Parse(cmd_parse::ParseArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Lint(a) => cmd_lint::run(a),
+        Command::Parse(a) => cmd_parse::run(a),
+    };
+    ExitCode::from(code)
+}
