@@ -2,3 +2,8 @@
 //! macros, lists and exceptions, checks every field against the field classes, computes
 //! the event types each rule can match, and produces a checked rule set (and later,
 //! bytecode) for the runtime. It performs no I/O: callers hand it file contents.
+
+pub mod exceptions;
+pub mod lists;
+pub mod priority;
+pub mod version;
