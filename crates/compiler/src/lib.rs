@@ -3,7 +3,11 @@
 //! the event types each rule can match, and produces a checked rule set (and later,
 //! bytecode) for the runtime. It performs no I/O: callers hand it file contents.
 
+pub mod events;
 pub mod exceptions;
+pub mod fields;
 pub mod lists;
+pub mod macros;
 pub mod priority;
+pub mod result;
 pub mod version;

@@ -1,0 +1,231 @@
+//! Macro resolution: splicing macro bodies into conditions (conditions.md §14.1).
+//!
+//! A macro reference is a bare identifier in a condition. It is replaced by a copy of the
+//! macro's resolved body, so a macro always behaves as if parenthesised. Visibility follows
+//! Falco: a macro body may use only macros first defined before that macro's latest
+//! (re)definition; rule conditions see every macro.
+
+use falcoc_lang::condition::ast::{Expr, ExprKind};
+use std::collections::{HashMap, HashSet};
+
+/// How deep macros may nest inside each other. Real rule sets use fewer than ten levels;
+/// the bound keeps expansion (and everything that walks the result) within the stack.
+pub const MAX_MACRO_DEPTH: usize = 200;
+
+/// How many nodes one expanded condition may have.
+pub const MAX_EXPANDED_NODES: usize = 2_000_000;
+
+/// A macro as the resolver sees it.
+#[derive(Debug, Clone)]
+pub struct MacroDef {
+    /// The parsed body, or `None` when it did not parse (references to it then fail
+    /// elsewhere; here it expands to nothing and is reported as undefined).
+    pub body: Option<Expr>,
+    /// Order of first definition (smaller = earlier).
+    pub first_defined: usize,
+    /// Order of the latest (re)definition or append.
+    pub last_defined: usize,
+}
+
+/// Why a condition could not be expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpandError {
+    /// `Undefined macro 'X' used in filter.` (Falco's message), with the name.
+    Undefined(String),
+    /// A macro refers to itself, directly or through others.
+    Cycle(Vec<String>),
+    /// Nesting or size bound exceeded.
+    TooLarge(String),
+}
+
+impl ExpandError {
+    /// The message shown to the user.
+    pub fn message(&self) -> String {
+        match self {
+            ExpandError::Undefined(n) => format!("Undefined macro '{n}' used in filter."),
+            ExpandError::Cycle(path) => {
+                format!(
+                    "Macro '{}' is defined in terms of itself: {}",
+                    path[0],
+                    path.join(" -> ")
+                )
+            }
+            ExpandError::TooLarge(m) => m.clone(),
+        }
+    }
+}
+
+/// All macros of a load, by name.
+#[derive(Debug, Default, Clone)]
+pub struct MacroTable {
+    defs: HashMap<String, MacroDef>,
+}
+
+/// Who is asking: a rule (sees every macro) or a macro (sees earlier ones).
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer {
+    /// A rule condition.
+    Rule,
+    /// A macro body, with that macro's `last_defined`.
+    Macro(usize),
+}
+
+impl MacroTable {
+    /// Adds or replaces a macro.
+    pub fn insert(&mut self, name: impl Into<String>, def: MacroDef) {
+        self.defs.insert(name.into(), def);
+    }
+
+    /// Looks a macro up.
+    pub fn get(&self, name: &str) -> Option<&MacroDef> {
+        self.defs.get(name)
+    }
+
+    fn visible(&self, name: &str, viewer: Viewer) -> Option<&MacroDef> {
+        let d = self.defs.get(name)?;
+        match viewer {
+            Viewer::Rule => Some(d),
+            Viewer::Macro(last) if d.first_defined < last => Some(d),
+            Viewer::Macro(_) => None,
+        }
+    }
+
+    /// Expands every macro reference in `e`, recording the names used (transitively) in
+    /// `used`. Reports the first undefined macro in pre-order, as Falco does.
+    pub fn expand(
+        &self,
+        e: &Expr,
+        viewer: Viewer,
+        used: &mut HashSet<String>,
+    ) -> Result<Expr, ExpandError> {
+        let mut budget = MAX_EXPANDED_NODES;
+        let mut path = Vec::new();
+        self.expand_in(e, viewer, used, &mut path, &mut budget)
+    }
+
+    fn expand_in(
+        &self,
+        e: &Expr,
+        viewer: Viewer,
+        used: &mut HashSet<String>,
+        path: &mut Vec<String>,
+        budget: &mut usize,
+    ) -> Result<Expr, ExpandError> {
+        if *budget == 0 {
+            return Err(ExpandError::TooLarge(format!(
+                "condition expands to more than {MAX_EXPANDED_NODES} nodes"
+            )));
+        }
+        *budget -= 1;
+        let kind = match &e.kind {
+            ExprKind::And(c) => ExprKind::And(self.expand_all(c, viewer, used, path, budget)?),
+            ExprKind::Or(c) => ExprKind::Or(self.expand_all(c, viewer, used, path, budget)?),
+            ExprKind::Not(c) => {
+                ExprKind::Not(Box::new(self.expand_in(c, viewer, used, path, budget)?))
+            }
+            ExprKind::Macro(name) => {
+                let Some(def) = self.visible(name, viewer) else {
+                    return Err(ExpandError::Undefined(name.clone()));
+                };
+                let Some(body) = &def.body else {
+                    return Err(ExpandError::Undefined(name.clone()));
+                };
+                if path.iter().any(|p| p == name) {
+                    let mut cycle = path.clone();
+                    cycle.push(name.clone());
+                    return Err(ExpandError::Cycle(cycle));
+                }
+                if path.len() >= MAX_MACRO_DEPTH {
+                    return Err(ExpandError::TooLarge(format!(
+                        "macros nest more than {MAX_MACRO_DEPTH} levels deep"
+                    )));
+                }
+                used.insert(name.clone());
+                path.push(name.clone());
+                let inner =
+                    self.expand_in(body, Viewer::Macro(def.last_defined), used, path, budget);
+                path.pop();
+                return inner;
+            }
+            other => other.clone(),
+        };
+        Ok(Expr { kind, span: e.span })
+    }
+
+    fn expand_all(
+        &self,
+        c: &[Expr],
+        viewer: Viewer,
+        used: &mut HashSet<String>,
+        path: &mut Vec<String>,
+        budget: &mut usize,
+    ) -> Result<Vec<Expr>, ExpandError> {
+        c.iter()
+            .map(|x| self.expand_in(x, viewer, used, path, budget))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use falcoc_lang::condition::{parse, print::as_string};
+
+    fn def(text: &str, first: usize, last: usize) -> MacroDef {
+        MacroDef {
+            body: parse(text).ok(),
+            first_defined: first,
+            last_defined: last,
+        }
+    }
+
+    #[test]
+    fn splices_as_a_group() {
+        let mut t = MacroTable::default();
+        t.insert("m", def("a.b = 1 or c.d = 2", 0, 0));
+        let e = parse("x.y exists and m").unwrap_or_else(|e| panic!("{e}"));
+        let mut used = HashSet::new();
+        let out = t
+            .expand(&e, Viewer::Rule, &mut used)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(as_string(&out), "(x.y exists and (a.b = 1 or c.d = 2))");
+        assert!(used.contains("m"));
+    }
+
+    #[test]
+    fn macros_see_only_earlier_macros() {
+        let mut t = MacroTable::default();
+        t.insert("early", def("later", 0, 0));
+        t.insert("later", def("a.b exists", 1, 1));
+        let e = parse("early").unwrap_or_else(|e| panic!("{e}"));
+        let err = t.expand(&e, Viewer::Rule, &mut HashSet::new()).unwrap_err();
+        assert_eq!(err.message(), "Undefined macro 'later' used in filter.");
+    }
+
+    #[test]
+    fn cycles_are_reported() {
+        let mut t = MacroTable::default();
+        t.insert("a", def("b", 0, 3));
+        t.insert("b", def("a", 1, 2));
+        let e = parse("a").unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            t.expand(&e, Viewer::Rule, &mut HashSet::new()),
+            Err(ExpandError::Cycle(_))
+        ));
+    }
+
+    #[test]
+    fn exponential_expansion_is_bounded() {
+        let mut t = MacroTable::default();
+        t.insert("m0", def("a.b exists", 0, 0));
+        for i in 1..40 {
+            let body = format!("m{} and m{}", i - 1, i - 1);
+            t.insert(format!("m{i}"), def(&body, i, i));
+        }
+        let e = parse("m39").unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            t.expand(&e, Viewer::Rule, &mut HashSet::new()),
+            Err(ExpandError::TooLarge(_))
+        ));
+    }
+}
