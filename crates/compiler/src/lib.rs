@@ -10,4 +10,5 @@ pub mod lists;
 pub mod macros;
 pub mod priority;
 pub mod result;
+pub mod text;
 pub mod version;

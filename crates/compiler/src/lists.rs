@@ -29,49 +29,83 @@ pub fn join_items(items: &[String]) -> String {
 /// Replaces every delimited occurrence of `name` in `cond` by `replacement` (the joined
 /// items). Returns `None` when the name does not occur, so callers can track use.
 pub fn substitute(cond: &str, name: &str, replacement: &str) -> Option<String> {
+    substitute_with_edits(cond, name, replacement).map(|(t, _)| t)
+}
+
+/// One replacement made by [`substitute_with_edits`], in coordinates of the *original*
+/// text (edits never overlap and come in order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edit {
+    /// Start of the replaced range (blanks and a comma around the name included).
+    pub old_start: usize,
+    /// End of the replaced range.
+    pub old_end: usize,
+    /// Where the list name itself started.
+    pub name_start: usize,
+    /// Length of the text that replaced the range.
+    pub new_len: usize,
+}
+
+/// Like [`substitute`], also returning the edits, for mapping positions back.
+pub fn substitute_with_edits(
+    cond: &str,
+    name: &str,
+    replacement: &str,
+) -> Option<(String, Vec<Edit>)> {
     if name.is_empty() {
         return None;
     }
-    let mut text = cond.to_string();
-    let mut used = false;
-    let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|t| t.find(name)) {
-        let mut start = from + found;
+    let bytes = cond.as_bytes();
+    let mut out = String::with_capacity(cond.len() + replacement.len() + 2);
+    let mut edits = Vec::new();
+    // `copied` is how much of `cond` has been emitted (or consumed by an edit).
+    let mut copied = 0usize;
+    let mut from = 0usize;
+    while let Some(found) = cond.get(from..).and_then(|t| t.find(name)) {
+        let name_start = from + found;
+        let mut start = name_start;
         let mut end = start + name.len();
-        let bytes = text.as_bytes();
         let left_ok = start == 0 || DELIMS.contains(&bytes[start - 1]);
         let right_ok = end >= bytes.len() || DELIMS.contains(&bytes[end]);
-        if !(left_ok && right_ok) {
-            from = next_char(&text, start);
+        if !(left_ok && right_ok) || start < copied {
+            from = next_char(cond, name_start);
             continue;
         }
-        while start > 0 && BLANKS.contains(&bytes[start - 1]) {
+        while start > copied && BLANKS.contains(&bytes[start - 1]) {
             start -= 1;
         }
         while end < bytes.len() && BLANKS.contains(&bytes[end]) {
             end += 1;
         }
         if replacement.is_empty() {
-            if start > 0 && bytes[start - 1] == b',' {
+            if start > copied && bytes[start - 1] == b',' {
                 start -= 1;
             } else if end < bytes.len() && bytes[end] == b',' {
                 end += 1;
             }
         }
-        let mut out = String::with_capacity(text.len() + replacement.len() + 2);
-        if start > 0 {
-            out.push_str(&text[..start]);
-            out.push(' ');
+        out.push_str(&cond[copied..start]);
+        let mut piece = String::new();
+        if !out.is_empty() {
+            piece.push(' ');
         }
-        out.push_str(replacement);
-        out.push(' ');
-        let resume = out.len();
-        out.push_str(&text[end..]);
-        text = out;
-        used = true;
-        from = resume;
+        piece.push_str(replacement);
+        piece.push(' ');
+        out.push_str(&piece);
+        edits.push(Edit {
+            old_start: start,
+            old_end: end,
+            name_start,
+            new_len: piece.len(),
+        });
+        copied = end;
+        from = end;
     }
-    used.then_some(text)
+    if edits.is_empty() {
+        return None;
+    }
+    out.push_str(&cond[copied..]);
+    Some((out, edits))
 }
 
 fn next_char(s: &str, i: usize) -> usize {

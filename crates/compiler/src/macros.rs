@@ -32,7 +32,8 @@ pub struct MacroDef {
 pub enum ExpandError {
     /// `Undefined macro 'X' used in filter.` (Falco's message), with the name.
     Undefined(String),
-    /// A macro refers to itself, directly or through others.
+    /// A macro refers to itself, directly or through others (`reference loop in macro
+    /// 'X'`); the path ends with the macro met twice.
     Cycle(Vec<String>),
     /// Nesting or size bound exceeded.
     TooLarge(String),
