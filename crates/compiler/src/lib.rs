@@ -12,3 +12,5 @@ pub mod priority;
 pub mod result;
 pub mod text;
 pub mod version;
+pub mod decl;
+pub mod collector;
