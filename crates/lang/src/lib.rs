@@ -5,6 +5,7 @@
 //! * [`rulefile`]: the span-keeping reader that turns a rules YAML file into items
 //!   (rules, macros, lists, version requirements, unknown items) with the position of
 //!   every key and value, including positions *inside* condition scalars.
+//! * [`syntax`]: syntax checks of a whole file (YAML and every condition).
 //! * [`diagnostic`]: the one diagnostic type shared by every stage, rendered with
 //!   `codespan-reporting`.
 //!
@@ -14,6 +15,7 @@ pub mod condition;
 pub mod diagnostic;
 pub mod rulefile;
 pub mod span;
+pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Label, Severity, SourceFile};
 pub use span::Span;
