@@ -5,26 +5,11 @@
 
 use crate::decl::*;
 use crate::exceptions::{self, Strings};
+use crate::issue::{Issue, Loc};
+use crate::result::Code;
 use crate::text::SourcedText;
 use crate::version::Version;
 use std::collections::HashMap;
-
-/// A problem found while collecting: Falco's code, message and the item it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CollectIssue {
-    /// `true` for `LOAD_ERR_VALIDATE`, `false` for a warning (code in `warning`).
-    pub code: crate::result::Code,
-    /// Falco's message.
-    pub message: String,
-    /// Item type for the context (`list`, `macro`, `rule`, `exception`).
-    pub item_type: &'static str,
-    /// Item name.
-    pub item_name: String,
-    /// Where.
-    pub at: ItemAt,
-    /// For exception issues: the exception's offset and name.
-    pub exception: Option<(String, usize)>,
-}
 
 /// A list as collected.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +108,7 @@ impl Collection {
         &mut self,
         decl: Decl,
         fields: FieldCheck<'_>,
-    ) -> Result<Vec<CollectIssue>, CollectIssue> {
+    ) -> Result<Vec<Issue>, Issue> {
         match decl {
             Decl::EngineVersion(v, _) => {
                 if self.required_engine_version.is_none_or(|old| v > old) {
@@ -141,7 +126,7 @@ impl Collection {
         }
     }
 
-    fn list_decl(&mut self, l: ListDecl) -> Result<(), CollectIssue> {
+    fn list_decl(&mut self, l: ListDecl) -> Result<(), Issue> {
         match (self.list_index.get(&l.name).copied(), l.update) {
             (Some(i), Update::Append) => {
                 let s = &mut self.lists[i];
@@ -174,7 +159,7 @@ impl Collection {
         Ok(())
     }
 
-    fn macro_decl(&mut self, m: MacroDecl) -> Result<(), CollectIssue> {
+    fn macro_decl(&mut self, m: MacroDecl) -> Result<(), Issue> {
         let stamp = self.next_stamp();
         match (self.macro_index.get(&m.name).copied(), m.update) {
             (Some(i), Update::Append) => {
@@ -219,7 +204,7 @@ impl Collection {
         &mut self,
         r: RuleDecl,
         fields: FieldCheck<'_>,
-    ) -> Result<Vec<CollectIssue>, CollectIssue> {
+    ) -> Result<Vec<Issue>, Issue> {
         let existing = self.rule_index.get(&r.name).copied();
         let mut warnings = Vec::new();
         if let (Some(i), Some(src)) = (existing, &r.source) {
@@ -309,7 +294,7 @@ impl Collection {
         patch: RulePatch,
         at: ItemAt,
         fields: FieldCheck<'_>,
-    ) -> Result<Vec<CollectIssue>, CollectIssue> {
+    ) -> Result<Vec<Issue>, Issue> {
         let mut warnings = Vec::new();
         let name = self.rules[i].name.clone();
         let source = self.rules[i].source.clone();
@@ -338,16 +323,6 @@ impl Collection {
                                 at,
                                 &e,
                             ));
-                        }
-                        if !e.has_values {
-                            let mut w = exception_issue(
-                                "Overriding/appending exception with no values",
-                                &name,
-                                at,
-                                &e,
-                            );
-                            w.code = crate::result::Code::LoadAppendNoValues;
-                            warnings.push(w);
                         }
                         old.exception.values.extend(e.exception.values);
                     }
@@ -404,7 +379,7 @@ impl Collection {
         patch: RulePatch,
         at: ItemAt,
         fields: FieldCheck<'_>,
-    ) -> Result<(), CollectIssue> {
+    ) -> Result<(), Issue> {
         let name = self.rules[i].name.clone();
         let source = self.rules[i].source.clone();
         if let Some(e) = &patch.exceptions {
@@ -449,22 +424,22 @@ impl Collection {
     }
 }
 
-fn issue(message: &str, item_type: &'static str, name: &str, at: ItemAt) -> CollectIssue {
-    CollectIssue {
-        code: crate::result::Code::LoadErrValidate,
-        message: message.to_string(),
-        item_type,
-        item_name: name.to_string(),
-        at,
-        exception: None,
-    }
+fn issue(message: &str, item_type: &'static str, name: &str, at: ItemAt) -> Issue {
+    Issue::new(
+        Code::LoadErrValidate,
+        message,
+        at.file,
+        vec![Loc::new(item_type, name, at.offset)],
+    )
+    .at(falcoc_lang::Span::new(at.offset, at.end))
 }
 
-fn exception_issue(message: &str, rule: &str, at: ItemAt, e: &ExceptionDecl) -> CollectIssue {
-    CollectIssue {
-        exception: Some((e.exception.name.clone(), e.offset)),
-        ..issue(message, "rule", rule, at)
-    }
+fn exception_issue(message: &str, rule: &str, at: ItemAt, e: &ExceptionDecl) -> Issue {
+    let mut i = issue(message, "rule", rule, at);
+    i.locs
+        .push(Loc::new("exception", e.exception.name.clone(), e.offset));
+    i.span = Some((at.file, falcoc_lang::Span::new(e.offset, e.offset + 4)));
+    i
 }
 
 /// Falco's exception checks (rules-file.md §6.2).
@@ -475,7 +450,7 @@ fn validate_exceptions(
     at: ItemAt,
     fields: FieldCheck<'_>,
     definition: bool,
-) -> Result<(), CollectIssue> {
+) -> Result<(), Issue> {
     for e in list {
         let x = &e.exception;
         let err = |m: String| exception_issue(&m, rule, at, e);
@@ -519,10 +494,7 @@ fn validate_exceptions(
                         return Err(err("Fields and comps must both be strings".into()))
                     }
                     Some(Strings::One(c)) => {
-                        let c = c.trim();
-                        let ok = matches!(c, "in" | "pmatch" | "intersects")
-                            || (exceptions::is_list_comp(c) && c.contains(' '));
-                        if !ok {
+                        if !matches!(c.as_str(), "in" | "pmatch" | "intersects") {
                             return Err(err(
                                 "When fields is a single value, comps must be one of (in, pmatch, intersects)"
                                     .into(),

@@ -34,10 +34,10 @@ pub struct Exception {
     pub values: Vec<ExceptionValue>,
 }
 
-/// The comparison operators accepted in `comps` (plus, Falco ≥ 0.44, an operator with a
-/// modifier such as `startswith oneof`).
+/// The comparison operators accepted in `comps`. Falco 0.42.1 (our reference) does not
+/// take operators with a modifier here (`startswith oneof` is "not a supported comparison
+/// operator"; Falco 0.44 accepts them), nor blanks around the operator.
 pub fn is_supported_comp(op: &str) -> bool {
-    let op = op.trim();
     const OPS: &[&str] = &[
         "=",
         "==",
@@ -60,7 +60,7 @@ pub fn is_supported_comp(op: &str) -> bool {
         "pmatch",
         "exists",
     ];
-    OPS.contains(&op) || modifier_op(op)
+    OPS.contains(&op)
 }
 
 fn modifier_op(op: &str) -> bool {
@@ -259,7 +259,9 @@ mod tests {
     #[test]
     fn modifiers_are_list_comps() {
         assert!(is_list_comp("startswith oneof"));
-        assert!(is_supported_comp(" startswith oneof "));
+        assert!(!is_supported_comp("startswith oneof"));
+        assert!(!is_supported_comp(" in "));
+        assert!(is_supported_comp("in"));
         assert!(!is_supported_comp("between"));
     }
 }

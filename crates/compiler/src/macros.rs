@@ -12,6 +12,10 @@ use std::collections::{HashMap, HashSet};
 /// the bound keeps expansion (and everything that walks the result) within the stack.
 pub const MAX_MACRO_DEPTH: usize = 200;
 
+/// How deep an expanded condition may nest (boolean nodes). Walkers of the result recurse,
+/// so this bounds their stack use whatever the macros look like.
+pub const MAX_EXPANDED_DEPTH: usize = 1000;
+
 /// How many nodes one expanded condition may have.
 pub const MAX_EXPANDED_NODES: usize = 2_000_000;
 
@@ -44,13 +48,10 @@ impl ExpandError {
     pub fn message(&self) -> String {
         match self {
             ExpandError::Undefined(n) => format!("Undefined macro '{n}' used in filter."),
-            ExpandError::Cycle(path) => {
-                format!(
-                    "Macro '{}' is defined in terms of itself: {}",
-                    path[0],
-                    path.join(" -> ")
-                )
-            }
+            ExpandError::Cycle(path) => format!(
+                "reference loop in macro '{}'",
+                path.last().map(String::as_str).unwrap_or_default()
+            ),
             ExpandError::TooLarge(m) => m.clone(),
         }
     }
@@ -101,7 +102,7 @@ impl MacroTable {
     ) -> Result<Expr, ExpandError> {
         let mut budget = MAX_EXPANDED_NODES;
         let mut path = Vec::new();
-        self.expand_in(e, viewer, used, &mut path, &mut budget)
+        self.expand_in(e, viewer, used, &mut path, &mut budget, 0)
     }
 
     fn expand_in(
@@ -111,7 +112,13 @@ impl MacroTable {
         used: &mut HashSet<String>,
         path: &mut Vec<String>,
         budget: &mut usize,
+        depth: usize,
     ) -> Result<Expr, ExpandError> {
+        if depth > MAX_EXPANDED_DEPTH {
+            return Err(ExpandError::TooLarge(format!(
+                "condition nests more than {MAX_EXPANDED_DEPTH} levels deep after macro expansion"
+            )));
+        }
         if *budget == 0 {
             return Err(ExpandError::TooLarge(format!(
                 "condition expands to more than {MAX_EXPANDED_NODES} nodes"
@@ -119,11 +126,15 @@ impl MacroTable {
         }
         *budget -= 1;
         let kind = match &e.kind {
-            ExprKind::And(c) => ExprKind::And(self.expand_all(c, viewer, used, path, budget)?),
-            ExprKind::Or(c) => ExprKind::Or(self.expand_all(c, viewer, used, path, budget)?),
-            ExprKind::Not(c) => {
-                ExprKind::Not(Box::new(self.expand_in(c, viewer, used, path, budget)?))
+            ExprKind::And(c) => {
+                ExprKind::And(self.expand_all(c, viewer, used, path, budget, depth + 1)?)
             }
+            ExprKind::Or(c) => {
+                ExprKind::Or(self.expand_all(c, viewer, used, path, budget, depth + 1)?)
+            }
+            ExprKind::Not(c) => ExprKind::Not(Box::new(
+                self.expand_in(c, viewer, used, path, budget, depth + 1)?,
+            )),
             ExprKind::Macro(name) => {
                 let Some(def) = self.visible(name, viewer) else {
                     return Err(ExpandError::Undefined(name.clone()));
@@ -143,10 +154,20 @@ impl MacroTable {
                 }
                 used.insert(name.clone());
                 path.push(name.clone());
-                let inner =
-                    self.expand_in(body, Viewer::Macro(def.last_defined), used, path, budget);
+                let inner = self.expand_in(
+                    body,
+                    Viewer::Macro(def.last_defined),
+                    used,
+                    path,
+                    budget,
+                    depth + 1,
+                );
                 path.pop();
-                return inner;
+                // Spliced nodes point at the reference, so positions stay in the text
+                // being compiled.
+                let mut inner = inner?;
+                respan(&mut inner, e.span);
+                return Ok(inner);
             }
             other => other.clone(),
         };
@@ -160,10 +181,59 @@ impl MacroTable {
         used: &mut HashSet<String>,
         path: &mut Vec<String>,
         budget: &mut usize,
+        depth: usize,
     ) -> Result<Vec<Expr>, ExpandError> {
         c.iter()
-            .map(|x| self.expand_in(x, viewer, used, path, budget))
+            .map(|x| self.expand_in(x, viewer, used, path, budget, depth))
             .collect()
+    }
+}
+
+/// Sets the span of `e` and of everything below it to `span`.
+fn respan(e: &mut Expr, span: falcoc_lang::Span) {
+    use falcoc_lang::condition::ast::{Operand, OperandKind, Rhs, TransformArg};
+    fn operand(o: &mut Operand, span: falcoc_lang::Span) {
+        o.span = span;
+        if let OperandKind::Transform(t) = &mut o.kind {
+            for a in &mut t.args {
+                arg(a, span);
+            }
+        }
+    }
+    fn arg(a: &mut TransformArg, span: falcoc_lang::Span) {
+        match a {
+            TransformArg::Operand(o) => operand(o, span),
+            TransformArg::Value(v) => v.span = span,
+            TransformArg::List(items, s) => {
+                *s = span;
+                for i in items {
+                    arg(i, span);
+                }
+            }
+        }
+    }
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        x.span = span;
+        match &mut x.kind {
+            ExprKind::And(c) | ExprKind::Or(c) => stack.extend(c.iter_mut()),
+            ExprKind::Not(c) => stack.push(c),
+            ExprKind::Exists(o) => operand(o, span),
+            ExprKind::Compare(c) => {
+                operand(&mut c.left, span);
+                match &mut c.right {
+                    Rhs::Value(v) | Rhs::ListRef(v) => v.span = span,
+                    Rhs::List(l) => {
+                        l.span = span;
+                        for v in &mut l.items {
+                            v.span = span;
+                        }
+                    }
+                    Rhs::Operand(o) => operand(o, span),
+                }
+            }
+            ExprKind::Macro(_) => {}
+        }
     }
 }
 

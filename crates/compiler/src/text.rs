@@ -64,6 +64,23 @@ impl SourcedText {
         }
     }
 
+    /// The part `range` of a scalar's value (e.g. after trimming), keeping its origin.
+    pub fn from_scalar_part(value: &str, range: std::ops::Range<usize>, scalar: usize) -> SourcedText {
+        let text = value.get(range.clone()).unwrap_or_default().to_string();
+        let len = text.len();
+        SourcedText {
+            text,
+            pieces: vec![Piece {
+                start: 0,
+                len,
+                origin: Origin::Scalar {
+                    scalar,
+                    value_offset: range.start,
+                },
+            }],
+        }
+    }
+
     /// A text with no known origin.
     pub fn plain(text: impl Into<String>) -> SourcedText {
         SourcedText {

@@ -580,6 +580,40 @@ impl PluginProfile {
     }
 }
 
+impl PluginProfile {
+    /// Resolves the field that starts `text` (the rest of an output format after `%`), as
+    /// libsinsp's formatter does (`new_filter_check_from_fldname` without the exact-length
+    /// check): the first class that knows a field name prefixing `text` decides and
+    /// reports how many bytes it consumed. `Ok(None)` when no class knows it (the
+    /// formatter's `invalid formatting token`); class errors are returned as with
+    /// [`lookup`](Self::lookup).
+    pub fn lookup_prefix(
+        &self,
+        source: &str,
+        text: &str,
+    ) -> Result<Option<(ResolvedField, usize)>, FieldError> {
+        let Some(classes) = self.classes(source) else {
+            return Err(FieldError {
+                kind: FieldErrorKind::UnknownSource,
+                message: format!("unknown event source {source}"),
+            });
+        };
+        for class in classes {
+            if let Some(resolved) = resolve::parse_in_class(class, text)? {
+                let consumed = resolved.consumed.min(text.len());
+                let name = text.get(..consumed).unwrap_or(text).to_string();
+                let plugin = self
+                    .plugins
+                    .iter()
+                    .copied()
+                    .find(|p| std::ptr::eq(&p.class, class));
+                return Ok(Some((resolved.finish(name, class, plugin), consumed)));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// [`PluginProfile::lookup`] with the default profile ([`PluginProfile::all`]).
 pub fn lookup(source: &str, name: &str, arg: Option<&str>) -> Result<ResolvedField, FieldError> {
     DEFAULT_PROFILE.lookup(source, name, arg)

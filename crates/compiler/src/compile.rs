@@ -1,0 +1,461 @@
+//! Compiling a collection: lists, macros and rules, the way Falco's rule compiler does
+//! after each file (rules-file.md §4.5, §5; conditions.md §1).
+
+use crate::check::{self, CheckWarning, Checked};
+use crate::collector::{Collection, RuleState};
+use crate::events::{self, EventSet};
+use crate::exceptions::{self, Exception};
+use crate::fields::PluginProfile;
+use crate::issue::{CondExpr, Issue, Loc};
+use crate::lists::quote_item;
+use crate::macros::{ExpandError, MacroDef, MacroTable, Viewer};
+use crate::output::{self, RuleOutput};
+use crate::priority::Priority;
+use crate::reader::ScalarStore;
+use crate::result::Code;
+use crate::text::SourcedText;
+use falcoc_lang::condition::{self, ast::Expr};
+use falcoc_lang::span::ParserPos;
+use falcoc_lang::Span;
+use std::collections::{BTreeSet, HashSet};
+
+/// A rule after compilation.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    /// Name.
+    pub name: String,
+    /// Event source.
+    pub source: String,
+    /// Description.
+    pub desc: String,
+    /// Priority.
+    pub priority: Priority,
+    /// Tags (sorted).
+    pub tags: BTreeSet<String>,
+    /// Enabled by default.
+    pub enabled: bool,
+    /// The condition as written (appends included; `falco -L` `info.condition`).
+    pub condition: String,
+    /// The macro- and list-expanded condition.
+    pub expanded: Expr,
+    /// Its canonical print (`falco -L` `condition_compiled`).
+    pub compiled_condition: String,
+    /// The checked condition.
+    pub checked: Checked,
+    /// Event codes the condition can match (syscall source).
+    pub event_codes: Option<EventSet>,
+    /// The output after Falco's processing, with its compiled format.
+    pub output: RuleOutput,
+    /// Exceptions (names, fields, comps, values).
+    pub exceptions: Vec<Exception>,
+    /// Macros used (transitively).
+    pub macros: BTreeSet<String>,
+    /// Lists substituted.
+    pub lists: BTreeSet<String>,
+    /// `capture`.
+    pub capture: bool,
+    /// `capture_duration`.
+    pub capture_duration: u64,
+    /// Position of the first definition.
+    pub at: crate::decl::ItemAt,
+}
+
+/// What compiling a collection gives.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// Rules that compiled (unknown sources and skipped rules are absent).
+    pub rules: Vec<CompiledRule>,
+    /// Errors and warnings, in Falco's order.
+    pub issues: Vec<Issue>,
+}
+
+/// Options for [`compile`].
+pub struct CompileOptions<'a> {
+    /// Field tables and sources.
+    pub profile: &'a PluginProfile,
+    /// Stop at the first error (Falco) or go on to find every problem.
+    pub stop_at_first_error: bool,
+}
+
+struct Lists {
+    /// (name, joined quoted items), in definition order.
+    joined: Vec<(String, String)>,
+    used: HashSet<String>,
+}
+
+fn compile_lists(c: &Collection) -> Lists {
+    let mut joined: Vec<(String, String)> = Vec::new();
+    let mut used = HashSet::new();
+    let mut raw: Vec<(String, Vec<String>)> = Vec::new();
+    for l in &c.lists {
+        let mut items = Vec::new();
+        for it in &l.items {
+            if let Some((_, earlier)) = raw.iter().find(|(n, _)| n == it) {
+                used.insert(it.clone());
+                items.extend(earlier.iter().cloned());
+            } else {
+                items.push(it.clone());
+            }
+        }
+        let quoted: Vec<String> = items.iter().map(|i| quote_item(i)).collect();
+        joined.push((l.name.clone(), quoted.join(", ")));
+        raw.push((l.name.clone(), items));
+    }
+    Lists { joined, used }
+}
+
+fn substitute_lists(text: &mut SourcedText, lists: &Lists, used: &mut HashSet<String>) {
+    for (name, items) in &lists.joined {
+        if text.substitute_list(name, items) {
+            used.insert(name.clone());
+        }
+    }
+}
+
+/// Falco's condition-expression name for a condition text.
+fn cond_expr(text: &str, parsed: &str, pos: ParserPos) -> CondExpr {
+    CondExpr {
+        text: text.to_string(),
+        parsed: parsed.to_string(),
+        pos,
+    }
+}
+
+/// The exact source span of `range` of a derived text.
+fn source_span(
+    scalars: &ScalarStore,
+    text: &SourcedText,
+    range: std::ops::Range<usize>,
+) -> Option<(usize, Span)> {
+    let (s0, v0) = text.origin_of(range.start)?;
+    let (s1, v1) = text.origin_of(range.end.saturating_sub(1).max(range.start))?;
+    let (file, a) = scalars.source_span(s0, v0..v0 + 1)?;
+    if s1 == s0 && v1 >= v0 {
+        let (_, b) = scalars.source_span(s0, v1..v1 + 1)?;
+        return Some((file, a.to(b)));
+    }
+    Some((file, a))
+}
+
+/// Compiles the whole collection.
+pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>) -> Compiled {
+    let mut out = Compiled::default();
+    let mut lists = compile_lists(c);
+    let mut list_used = std::mem::take(&mut lists.used);
+
+    // Macros: substitute lists, parse.
+    let mut table = MacroTable::default();
+    let mut macro_texts = Vec::with_capacity(c.macros.len());
+    let mut failed = false;
+    for m in &c.macros {
+        let mut text = m.condition.clone();
+        substitute_lists(&mut text, &lists, &mut list_used);
+        let body = match condition::parse(&text.text) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                let locs = vec![
+                    Loc::new("macro", m.name.clone(), m.last.offset),
+                    Loc::new("macro condition", "", m.condition_offset),
+                ];
+                let mut i = Issue::new(Code::LoadErrCompileCondition, e.message.clone(), m.last.file, locs);
+                i.cond_expr = Some(cond_expr(&m.condition.text, &text.text, e.pos(&text.text)));
+                i.span = source_span(scalars, &text, e.offset..e.offset + 1);
+                out.issues.push(i);
+                if opts.stop_at_first_error {
+                    return out;
+                }
+                failed = true;
+                None
+            }
+        };
+        table.insert(
+            m.name.clone(),
+            MacroDef {
+                body,
+                first_defined: m.first_defined,
+                last_defined: m.last_defined,
+            },
+        );
+        macro_texts.push(text);
+    }
+    // Macros: resolve references (visibility, loops).
+    let mut macro_used: HashSet<String> = HashSet::new();
+    for (m, text) in c.macros.iter().zip(&macro_texts) {
+        let Some(Some(body)) = table.get(&m.name).map(|d| d.body.clone()) else {
+            continue;
+        };
+        if let Err(e) = table.expand(&body, Viewer::Macro(m.last_defined), &mut macro_used) {
+            if failed && matches!(e, ExpandError::Undefined(_)) {
+                continue;
+            }
+            let locs = vec![Loc::new("macro", m.name.clone(), m.last.offset)];
+            let mut i = Issue::new(Code::LoadErrValidate, e.message(), m.last.file, locs);
+            i.cond_expr = Some(cond_expr(&m.condition.text, &text.text, ParserPos::of("", 0)));
+            i.span = source_span(scalars, text, 0..text.text.len());
+            out.issues.push(i);
+            if opts.stop_at_first_error {
+                return out;
+            }
+        }
+    }
+
+    // Rules.
+    for r in &c.rules {
+        if !opts.profile.has_source(&r.source) {
+            continue;
+        }
+        match compile_rule(r, &table, &lists, scalars, opts, &mut list_used, &mut macro_used) {
+            Ok((rule, issues)) => {
+                out.issues.extend(issues);
+                if let Some(rule) = rule {
+                    out.rules.push(rule);
+                }
+            }
+            Err(issues) => {
+                out.issues.extend(issues);
+                if opts.stop_at_first_error {
+                    return out;
+                }
+            }
+        }
+    }
+
+    // Unused macros and lists.
+    for m in &c.macros {
+        if !macro_used.contains(&m.name) {
+            let locs = vec![Loc::new("macro", m.name.clone(), m.last.offset)];
+            out.issues.push(
+                Issue::new(Code::LoadUnusedMacro, "Macro not referred to by any other rule/macro", m.last.file, locs)
+                    .at(Span::new(m.last.offset, m.last.end)),
+            );
+        }
+    }
+    for l in &c.lists {
+        if !list_used.contains(&l.name) {
+            let locs = vec![Loc::new("list", l.name.clone(), l.last.offset)];
+            out.issues.push(
+                Issue::new(Code::LoadUnusedList, "List not referred to by any other rule/macro", l.last.file, locs)
+                    .at(Span::new(l.last.offset, l.last.end)),
+            );
+        }
+    }
+    out
+}
+
+type RuleResult = Result<(Option<CompiledRule>, Vec<Issue>), Vec<Issue>>;
+
+fn warning_issue(w: &CheckWarning, r: &RuleState, locs: Vec<Loc>, span: Option<(usize, Span)>) -> Issue {
+    let mut i = Issue::new(w.code, w.message.clone(), r.last.file, locs);
+    i.span = span;
+    i.deprecated_field = w.deprecated_field.clone();
+    i
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_rule(
+    r: &RuleState,
+    table: &MacroTable,
+    lists: &Lists,
+    scalars: &ScalarStore,
+    opts: &CompileOptions<'_>,
+    list_used: &mut HashSet<String>,
+    macro_used: &mut HashSet<String>,
+) -> RuleResult {
+    let mut issues = Vec::new();
+    let file = r.last.file;
+    let rule_loc = || Loc::new("rule", r.name.clone(), r.first.offset);
+    let item_span = Span::new(r.first.offset, r.first.end);
+
+    // Output.
+    let out = match output::compile_rule_output(&r.def.output.text, &r.source, opts.profile) {
+        Ok(o) => o,
+        Err(e) => {
+            for w in &e.warnings {
+                issues.push(warning_issue(w, r, vec![rule_loc()], Some((file, item_span))));
+            }
+            let locs = vec![rule_loc(), Loc::new("rule output", "", r.def.output_offset)];
+            let code = if r.def.skip_if_unknown_filter && e.unknown_filter {
+                Code::LoadUnknownFilter
+            } else {
+                Code::LoadErrCompileOutput
+            };
+            let mut i = Issue::new(code, e.message.clone(), file, locs);
+            i.span = source_span(scalars, &r.def.output, e.span.range());
+            issues.push(i);
+            return if code == Code::LoadUnknownFilter {
+                Ok((None, issues))
+            } else {
+                Err(issues)
+            };
+        }
+    };
+    for w in &out.warnings {
+        let locs = if w.deprecated_field.is_some() {
+            vec![rule_loc(), Loc::new("rule output", "", r.def.output_offset)]
+        } else {
+            vec![rule_loc()]
+        };
+        issues.push(warning_issue(w, r, locs, Some((file, item_span))));
+    }
+
+    // Condition: exceptions, lists, parse.
+    let excs: Vec<Exception> = r.def.exceptions.iter().map(|e| e.exception.clone()).collect();
+    let mut text = r.def.condition.clone();
+    if !excs.is_empty() {
+        let mut wrapped = SourcedText::plain("(");
+        wrapped.push_text(&text);
+        wrapped.push_synthetic(")", text.origin_of(text.text.len()));
+        for e in &r.def.exceptions {
+            match exceptions::clause(&e.exception) {
+                Ok(Some(x)) => {
+                    wrapped.push_synthetic(" and not ", None);
+                    wrapped.push_synthetic(&x, None);
+                }
+                Ok(None) => {}
+                Err(m) => {
+                    let locs = vec![rule_loc(), Loc::new("exception", e.exception.name.clone(), e.offset)];
+                    issues.push(Issue::new(Code::LoadErrValidate, m, file, locs).at(Span::new(e.offset, e.offset + 4)));
+                    return Err(issues);
+                }
+            }
+        }
+        text = wrapped;
+    }
+    let written = text.text.clone();
+    let mut used_lists = HashSet::new();
+    substitute_lists(&mut text, lists, &mut used_lists);
+    list_used.extend(used_lists.iter().cloned());
+    let cond_locs = || vec![rule_loc(), Loc::new("rule condition", "", r.def.condition_offset)];
+    let ast = match condition::parse(&text.text) {
+        Ok(a) => a,
+        Err(e) => {
+            let mut i = Issue::new(Code::LoadErrCompileCondition, e.message.clone(), file, cond_locs());
+            i.cond_expr = Some(cond_expr(&written, &text.text, e.pos(&text.text)));
+            i.span = source_span(scalars, &text, e.offset..e.offset + 1);
+            issues.push(i);
+            return Err(issues);
+        }
+    };
+    let mut used_macros = HashSet::new();
+    let expanded = match table.expand(&ast, Viewer::Rule, &mut used_macros) {
+        Ok(x) => x,
+        Err(e) => {
+            macro_used.extend(used_macros);
+            let mut i = Issue::new(Code::LoadErrValidate, e.message(), file, vec![rule_loc()]);
+            i.cond_expr = Some(cond_expr(&written, &text.text, ParserPos::of("", 0)));
+            i.span = source_span(scalars, &text, 0..text.text.len());
+            if let ExpandError::Undefined(name) = &e {
+                if let Some(at) = find_word(&text.text, name) {
+                    i.span = source_span(scalars, &text, at..at + name.len());
+                }
+            }
+            issues.push(i);
+            return Err(issues);
+        }
+    };
+    macro_used.extend(used_macros.iter().cloned());
+
+    // Check fields, types, operators, constants.
+    let checked = match check::check_condition(&expanded, &r.source, opts.profile) {
+        Ok(c) => c,
+        Err(e) => {
+            for w in &e.warnings {
+                issues.push(warning_issue(w, r, cond_locs(), source_span(scalars, &text, w.span.range())));
+            }
+            let code = if r.def.skip_if_unknown_filter && e.unknown_filter {
+                Code::LoadUnknownFilter
+            } else {
+                Code::LoadErrCompileCondition
+            };
+            let mut i = Issue::new(code, e.message.clone(), file, cond_locs());
+            i.cond_expr = Some(cond_expr(&written, &text.text, ParserPos::of("", 0)));
+            i.span = source_span(scalars, &text, e.span.range());
+            issues.push(i);
+            return if code == Code::LoadUnknownFilter {
+                Ok((None, issues))
+            } else {
+                Err(issues)
+            };
+        }
+    };
+    for w in &checked.warnings {
+        let mut locs = cond_locs();
+        let mut i = warning_issue(w, r, Vec::new(), source_span(scalars, &text, w.span.range()));
+        if w.code == Code::LoadCompileCondition {
+            i.cond_expr = Some(cond_expr(&written, &text.text, ParserPos::of("", 0)));
+        }
+        i.locs.append(&mut locs);
+        issues.push(i);
+    }
+
+    // Event types.
+    let mut event_codes = None;
+    if r.source == crate::fields::SYSCALL_SOURCE {
+        let async_names = opts.profile.async_event_names(&r.source);
+        match events::analysis::event_codes(&expanded, &async_names) {
+            Ok(codes) => {
+                if r.def.warn_evttypes && events::warns_no_evttype(&codes) {
+                    issues.push(
+                        Issue::new(
+                            Code::LoadNoEvttype,
+                            "Rule matches too many evt.type values. This has a significant performance penalty.",
+                            file,
+                            vec![rule_loc()],
+                        )
+                        .at(item_span),
+                    );
+                }
+                event_codes = Some(codes);
+            }
+            Err(m) => {
+                // Falco exits with a runtime error here; we report it as a condition error.
+                let mut i = Issue::new(Code::LoadErrCompileCondition, m, file, cond_locs());
+                i.span = source_span(scalars, &text, 0..text.text.len());
+                issues.push(i);
+                return Err(issues);
+            }
+        }
+    }
+
+    let compiled_condition = condition::print::as_string(&expanded);
+    Ok((
+        Some(CompiledRule {
+            name: r.name.clone(),
+            source: r.source.clone(),
+            desc: r.def.desc.clone(),
+            priority: r.def.priority,
+            tags: r.def.tags.clone(),
+            enabled: r.def.enabled,
+            condition: r.def.condition.text.clone(),
+            expanded,
+            compiled_condition,
+            checked,
+            event_codes,
+            output: out,
+            exceptions: excs,
+            macros: used_macros.into_iter().collect(),
+            lists: used_lists.into_iter().collect(),
+            capture: r.def.capture,
+            capture_duration: r.def.capture_duration,
+            at: r.first,
+        }),
+        issues,
+    ))
+}
+
+/// The first whole-word occurrence of `word` in `text`.
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text.get(from..)?.find(word) {
+        let s = from + i;
+        let e = s + word.len();
+        let left = s == 0 || !(b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.');
+        let right = e >= b.len() || !(b[e].is_ascii_alphanumeric() || b[e] == b'_' || b[e] == b'.');
+        if left && right {
+            return Some(s);
+        }
+        from = s + 1;
+    }
+    None
+}

@@ -1,0 +1,377 @@
+//! Loading rule files: the per-file loop of Falco's engine (read, decode, collect, then
+//! compile the whole collection), and the conversion of issues into Falco's load results.
+
+use crate::collector::Collection;
+use crate::compile::{self, CompileOptions, CompiledRule};
+use crate::decl::{Decl, RuleBody};
+use crate::fields::PluginProfile;
+use crate::issue::{Issue, Loc};
+use crate::reader::{decode_item, ScalarStore};
+use crate::result::{Code, FileResult, LoadMessage, Location, Position};
+use crate::version::{Version, ENGINE_VERSION};
+use falcoc_lang::rulefile::{read_rules_file, ReadResult};
+use falcoc_lang::Span;
+
+/// One input file: its name (as the user gave it) and contents.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// Name shown in results.
+    pub name: &'a str,
+    /// Contents.
+    pub bytes: &'a [u8],
+}
+
+/// How far to go after an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Exactly as Falco: a file stops at its first error, and nothing is compiled after a
+    /// reading error. Results are comparable with `falco -V`.
+    Falco,
+    /// Go on after errors (skipping the broken item or rule) to report every problem.
+    AllProblems,
+}
+
+/// Load options.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The loaded plugins (field tables and event sources).
+    pub profile: PluginProfile,
+    /// Falco-exact or every problem.
+    pub mode: Mode,
+    /// The engine version requirements are checked against.
+    pub engine_version: Version,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            profile: PluginProfile::all(),
+            mode: Mode::Falco,
+            engine_version: ENGINE_VERSION,
+        }
+    }
+}
+
+/// What loading gives.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The files as read (text, items), in load order.
+    pub files: Vec<ReadResult>,
+    /// One result per file, Falco's model.
+    pub results: Vec<FileResult>,
+    /// The compiled rules after the last file (in first-definition order).
+    pub rules: Vec<CompiledRule>,
+    /// Everything collected.
+    pub collection: Collection,
+}
+
+impl Loaded {
+    /// True if any file has an error.
+    pub fn has_errors(&self) -> bool {
+        self.results.iter().any(|r| !r.successful())
+    }
+}
+
+/// Loads `inputs` in order into one engine.
+pub fn load(inputs: &[Input<'_>], opts: &LoadOptions) -> Loaded {
+    let falco = opts.mode == Mode::Falco;
+    let mut files = Vec::with_capacity(inputs.len());
+    let mut results = Vec::with_capacity(inputs.len());
+    let mut collection = Collection::default();
+    let mut scalars = ScalarStore::default();
+    let mut rules = Vec::new();
+    let mut order = 0usize;
+    let field_check = |source: &str, field: &str| -> bool {
+        if !opts.profile.has_source(source) {
+            return true;
+        }
+        exception_field_ok(&opts.profile, source, field)
+    };
+    for (fi, input) in inputs.iter().enumerate() {
+        let mut read = read_rules_file(input.name, input.bytes);
+        read.set_file_index(fi);
+        let mut issues: Vec<Issue> = Vec::new();
+        let mut failed = false;
+        // A YAML syntax error: yaml-cpp fails before Falco looks at any item.
+        let reader_error = read.diagnostics.iter().find(|d| d.is_error()).map(|d| {
+            let code = if d.code == "LOAD_ERR_YAML_VALIDATE" {
+                Code::LoadErrYamlValidate
+            } else {
+                Code::LoadErrYamlParse
+            };
+            let span = d.primary.as_ref().map(|l| l.span).unwrap_or_default();
+            let mut locs = Vec::new();
+            if code == Code::LoadErrYamlParse {
+                locs.push(Loc::new("value for", "", span.start as usize));
+            } else if d.message.starts_with("Unexpected element type") {
+                locs.push(Loc::new("rules content item", "", span.start as usize));
+            }
+            Issue::new(code, d.message.clone(), fi, locs).at(span)
+        });
+        let parse_failed = reader_error.as_ref().is_some_and(|e| e.code == Code::LoadErrYamlParse);
+        if !(parse_failed && falco) {
+            for item in &read.items {
+                order += 1;
+                match decode_item(item, fi, order, &mut scalars) {
+                    Ok((decl, warnings)) => {
+                        issues.extend(warnings);
+                        let Some(decl) = decl else { continue };
+                        let unknown_source = match &decl {
+                            Decl::Rule(r) if matches!(r.body, RuleBody::Define(_)) => r
+                                .source
+                                .as_deref()
+                                .filter(|s| !opts.profile.has_source(s))
+                                .map(|s| (s.to_string(), r.name.clone(), r.at)),
+                            _ => None,
+                        };
+                        if let Decl::EngineVersion(v, at) = &decl {
+                            if !opts.engine_version.satisfies(*v) {
+                                let e = Issue::new(
+                                    Code::LoadErrValidate,
+                                    format!(
+                                        "Rules require engine version {v}, but engine version is {}",
+                                        opts.engine_version
+                                    ),
+                                    fi,
+                                    vec![Loc::new("required_engine_version", "", at.offset)],
+                                )
+                                .at(Span::new(at.offset, at.end));
+                                issues.push(e);
+                                failed = true;
+                                if falco {
+                                    break;
+                                }
+                            }
+                        }
+                        match collection.apply(decl, &field_check) {
+                            Ok(w) => issues.extend(w),
+                            Err(e) => {
+                                issues.push(e);
+                                failed = true;
+                                if falco {
+                                    break;
+                                }
+                            }
+                        }
+                        if let Some((source, name, at)) = unknown_source {
+                            issues.push(
+                                Issue::new(
+                                    Code::LoadUnknownSource,
+                                    format!("Unknown source {source}, skipping"),
+                                    fi,
+                                    vec![Loc::new("rule", name, at.offset)],
+                                )
+                                .at(Span::new(at.offset, at.end)),
+                            );
+                        }
+                    }
+                    Err((e, warnings)) => {
+                        issues.extend(warnings);
+                        issues.push(e);
+                        failed = true;
+                        if falco {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(e) = reader_error {
+            if !(failed && falco) {
+                issues.push(e);
+            }
+            failed = true;
+        }
+        if !(failed && falco) {
+            let compiled = compile::compile(
+                &collection,
+                &scalars,
+                &CompileOptions {
+                    profile: &opts.profile,
+                    stop_at_first_error: falco,
+                },
+            );
+            issues.extend(compiled.issues);
+            rules = compiled.rules;
+        }
+        results.push(file_result(&read, &files, issues));
+        files.push(read);
+    }
+    Loaded {
+        files,
+        results,
+        rules,
+        collection,
+    }
+}
+
+/// Whether an exception's field is valid for `source`: a field (with its argument), or a
+/// transformer expression over fields (`tolower(proc.name)`).
+fn exception_field_ok(profile: &PluginProfile, source: &str, field: &str) -> bool {
+    use falcoc_lang::condition::ast::{ExprKind, Operand, OperandKind, TransformArg};
+    fn operand_ok(p: &PluginProfile, source: &str, o: &Operand) -> bool {
+        match &o.kind {
+            OperandKind::Field(f) => p.lookup(source, &f.name, f.arg.as_deref()).is_ok(),
+            OperandKind::Transform(t) => t.args.iter().all(|a| match a {
+                TransformArg::Operand(o) => operand_ok(p, source, o),
+                _ => true,
+            }),
+        }
+    }
+    match falcoc_lang::condition::parse(&format!("{field} exists")) {
+        Ok(e) => match &e.kind {
+            ExprKind::Exists(o) => operand_ok(profile, source, o),
+            _ => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Splits `name[arg]` into the name and argument.
+pub fn split_field(field: &str) -> (&str, Option<&str>) {
+    match (field.find('['), field.ends_with(']')) {
+        (Some(i), true) => (&field[..i], Some(&field[i + 1..field.len() - 1])),
+        _ => (field, None),
+    }
+}
+
+fn file_result(current: &ReadResult, earlier: &[ReadResult], issues: Vec<Issue>) -> FileResult {
+    let mut r = FileResult {
+        name: current.name.clone(),
+        ..FileResult::default()
+    };
+    for i in issues {
+        let file = if i.file < earlier.len() {
+            &earlier[i.file]
+        } else {
+            current
+        };
+        let m = message(file, i);
+        if m.code.is_error() {
+            r.errors.push(m);
+        } else {
+            r.warnings.push(m);
+        }
+    }
+    r
+}
+
+fn position(file: &ReadResult, offset: usize) -> Position {
+    let m = file.mark(offset);
+    Position {
+        name: file.name.clone(),
+        line: m.line as u64,
+        column: m.column as u64,
+        offset: m.offset as u64,
+    }
+}
+
+/// Converts an issue into Falco's message form (locations, snippet).
+fn message(file: &ReadResult, i: Issue) -> LoadMessage {
+    let mut locations = vec![Location {
+        item_type: "rules content".into(),
+        item_name: String::new(),
+        position: Position {
+            name: file.name.clone(),
+            line: 0,
+            column: 0,
+            offset: 0,
+        },
+    }];
+    for l in &i.locs {
+        locations.push(Location {
+            item_type: l.item_type.to_string(),
+            item_name: l.item_name.clone(),
+            position: position(file, l.offset),
+        });
+    }
+    let mut snippet_content = file.text.as_str();
+    if let Some(ce) = &i.cond_expr {
+        let last = locations.last().map(|l| l.position.clone()).unwrap_or(Position {
+            name: String::new(),
+            line: 0,
+            column: 0,
+            offset: 0,
+        });
+        let mut name = if ce.text.len() > 20 {
+            let mut cut = 17;
+            while !ce.text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            format!("\"{}...\"", &ce.text[..cut])
+        } else {
+            format!("\"{}\"", ce.text)
+        };
+        name = name.replace(['\n', '\r'], " ");
+        locations.push(Location {
+            item_type: "condition expression".into(),
+            item_name: String::new(),
+            position: Position {
+                name,
+                line: last.line + u64::from(ce.pos.line),
+                column: last.column + u64::from(ce.pos.col),
+                offset: last.offset + u64::from(ce.pos.idx),
+            },
+        });
+        snippet_content = &ce.text;
+    }
+    let snippet_offset = locations.last().map_or(0, |l| l.position.offset as usize);
+    LoadMessage {
+        code: i.code,
+        message: i.message,
+        snippet: snippet(snippet_content, snippet_offset, 160),
+        locations,
+        deprecated_field: i.deprecated_field,
+        span: i.span,
+    }
+}
+
+/// Falco's snippet: the line around `pos` (at most `width/2` bytes each side, `...` where
+/// cut) and a caret line.
+pub fn snippet(content: &str, pos: usize, width: usize) -> String {
+    let b = content.as_bytes();
+    if b.is_empty() {
+        return "<No context available>\n".into();
+    }
+    let half = width / 2;
+    let mut pos = pos;
+    while pos > 0 && (pos >= b.len() || b[pos] == b'\n') {
+        pos -= 1;
+    }
+    let mut from = pos;
+    while from > 0 && b[from] != b'\n' && pos - from < half {
+        from -= 1;
+    }
+    let mut to = pos;
+    while to < b.len() - 1 && b[to] != b'\n' && to - pos < half {
+        to += 1;
+    }
+    if from < b.len() && b[from] == b'\n' {
+        from += 1;
+    }
+    if to < b.len() && b[to] == b'\n' && to > 0 {
+        to -= 1;
+    }
+    if to + 1 <= from {
+        return "<No context available>\n".into();
+    }
+    let mut ret: Vec<u8> = b[from..=to].to_vec();
+    if ret.is_empty() {
+        return "<No context available>\n".into();
+    }
+    if pos >= from && pos - from >= half && ret.len() >= 3 {
+        ret[..3].copy_from_slice(b"...");
+    }
+    if to >= pos && to - pos >= half && ret.len() >= 3 {
+        let n = ret.len();
+        ret[n - 3..].copy_from_slice(b"...");
+    }
+    let mut s = String::from_utf8_lossy(&ret).into_owned();
+    s.push('\n');
+    let col = pos.saturating_sub(from);
+    if col < s.len() {
+        s.push_str(&" ".repeat(col));
+        s.push_str("^\n");
+    }
+    s
+}

@@ -1,0 +1,160 @@
+//! The loader cases of `../shared/corpus/loader-cases`: every case's inputs load with the
+//! errors and warnings Falco 0.42.1 gave them (`../shared/golden/loader-cases`), and the
+//! compiled conditions the cases assert come out exactly.
+
+use falcoc_compiler::fields::PluginProfile;
+use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn shared() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    p.is_dir().then_some(p)
+}
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            json_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+}
+
+type Key = (String, String, String);
+
+fn keys(list: &Value) -> Vec<Key> {
+    let mut v: Vec<Key> = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let loc = &m["context"]["locations"][1];
+            (
+                m["code"].as_str().unwrap_or("").into(),
+                loc["item_type"].as_str().unwrap_or("").into(),
+                loc["item_name"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn profile(plugins: &Value) -> PluginProfile {
+    let names: Vec<&str> = plugins
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str())
+        .map(|p| p.split('@').next().unwrap_or(p))
+        .collect();
+    if names.is_empty() {
+        return PluginProfile::none();
+    }
+    PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::all())
+}
+
+/// Loads a `{"$ref": "describe/<sha>.json.gz"}` describe document.
+fn describe_doc(shared: &Path, r: &Value) -> Value {
+    use std::io::Read;
+    let Some(rel) = r["$ref"].as_str() else {
+        return Value::Null;
+    };
+    let Ok(f) = std::fs::File::open(shared.join("golden").join(rel)) else {
+        return Value::Null;
+    };
+    let mut text = String::new();
+    if flate2::read::GzDecoder::new(f).read_to_string(&mut text).is_err() {
+        return Value::Null;
+    }
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+#[test]
+fn loader_cases_match_falco() {
+    let Some(shared) = shared() else {
+        eprintln!("note: ../shared not found; skipped");
+        return;
+    };
+    let root = shared.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut files = Vec::new();
+    json_files(&shared.join("golden/loader-cases"), &mut files);
+    files.sort();
+    let (mut checked, mut compiled_checked) = (0, 0);
+    let mut failures = Vec::new();
+    for f in files {
+        let Ok(doc) = std::fs::read_to_string(&f).map(|t| serde_json::from_str::<Value>(&t)) else {
+            continue;
+        };
+        let Ok(doc) = doc else { continue };
+        let Some(results) = doc["validate_json"]["result"]["falco_load_results"].as_array() else {
+            continue;
+        };
+        let names: Vec<String> = doc["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let contents: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(root.join(n)).unwrap_or_default()).collect();
+        let inputs: Vec<Input> = names.iter().zip(&contents).map(|(n, b)| Input { name: n, bytes: b }).collect();
+        let opts = LoadOptions {
+            profile: profile(&doc["plugins_loaded"]),
+            mode: Mode::Falco,
+            ..LoadOptions::default()
+        };
+        let loaded = load(&inputs, &opts);
+        checked += 1;
+        let case = doc["case"].as_str().unwrap_or("?");
+        for (i, g) in results.iter().enumerate() {
+            let Some(ours) = loaded.results.get(i) else { continue };
+            let to_keys = |l: &Vec<falcoc_compiler::result::LoadMessage>| {
+                let mut v: Vec<Key> = l
+                    .iter()
+                    .map(|m| {
+                        let loc = m.locations.get(1);
+                        (
+                            m.code.as_str().to_string(),
+                            loc.map(|l| l.item_type.clone()).unwrap_or_default(),
+                            loc.map(|l| l.item_name.clone()).unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                v.sort();
+                v
+            };
+            let (we, ww) = (keys(&g["errors"]), keys(&g["warnings"]));
+            let (oe, ow) = (to_keys(&ours.errors), to_keys(&ours.warnings));
+            if we != oe || ww != ow {
+                let msg = ours.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                let gmsg = g["errors"][0]["message"].as_str().unwrap_or("");
+                failures.push(format!(
+                    "{case} file {i}: errors want {we:?} got {oe:?}; warnings want {ww:?} got {ow:?}; ours: {msg:?}; falco: {gmsg:?}"
+                ));
+            }
+        }
+        // Compiled conditions as Falco's describe printed them.
+        let describe = describe_doc(&shared, &doc["describe"]["falco_describe_results"]);
+        if let Some(rules) = describe["rules"].as_array() {
+            for r in rules {
+                let name = r["info"]["name"].as_str().unwrap_or("");
+                let Some(want) = r["details"]["condition_compiled"].as_str() else { continue };
+                compiled_checked += 1;
+                match loaded.rules.iter().find(|x| x.name == name) {
+                    Some(x) if x.compiled_condition == want => {}
+                    Some(x) => failures.push(format!("{case} rule {name}: compiled {:?}, want {want:?}", x.compiled_condition)),
+                    None => failures.push(format!("{case} rule {name}: not compiled")),
+                }
+            }
+        }
+    }
+    eprintln!("loader cases: {checked} validated, {compiled_checked} compiled conditions, {} differences", failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
