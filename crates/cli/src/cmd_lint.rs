@@ -1,10 +1,26 @@
-//! `falcoc lint FILE…`: reads the files in order and reports every problem found.
+//! `falcoc lint FILE…`: loads the files in order, as Falco would, and reports every
+//! problem found.
 
+use crate::render;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use falcoc_lang::diagnostic::{self, Diagnostic, SourceFile};
-use falcoc_lang::rulefile::read_rules_file;
-use falcoc_lang::syntax::check_conditions;
+use falcoc_compiler::fields::PluginProfile;
+use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
+use falcoc_compiler::result::{FileResult, LoadMessage};
+use falcoc_lang::diagnostic::SourceFile;
 use std::io::IsTerminal;
+
+/// Output formats.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Located diagnostics for people (default).
+    Human,
+    /// Falco's `falco_load_results` JSON (what `falco -V` prints with `json_output`).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
 
 /// Arguments of `falcoc lint`.
 #[derive(clap::Args)]
@@ -12,66 +28,150 @@ pub struct LintArgs {
     /// Rule files, in load order.
     #[arg(required = true)]
     files: Vec<std::path::PathBuf>,
-    /// Colour: auto, always or never.
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Treat warnings as errors (exit 1 when there is any warning).
+    #[arg(long)]
+    strict: bool,
+    /// Plugins whose fields and sources are known: `auto` (default: the container plugin
+    /// plus the plugins the files declare in `required_plugin_versions`), `all`,
+    /// `container` (stock Falco 0.42), `none`, or a comma-separated list of plugin names.
+    #[arg(long, default_value = "auto")]
+    plugins: String,
+    /// Colour for human output: auto, always or never.
     #[arg(long, default_value = "auto")]
     color: String,
 }
 
-/// Runs `falcoc lint`.
-pub fn run(args: LintArgs) -> u8 {
-    let mut sources = Vec::new();
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    for path in &args.files {
-        let name = path.display().to_string();
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: cannot read {name}: {e}");
-                return EXIT_USAGE;
-            }
-        };
-        let index = sources.len();
-        let mut read = read_rules_file(&name, &bytes);
-        read.set_file_index(index);
-        diags.extend(read.diagnostics.iter().cloned());
-        diags.extend(check_conditions(&read, index));
-        sources.push(SourceFile::new(name, read.text));
-    }
-    let color = match args.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => std::io::stderr().is_terminal(),
-    };
-    print_human(&sources, &diags, color);
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
-    if diags.is_empty() {
-        eprintln!("{} file(s) checked: no problems", sources.len());
-    } else {
-        eprintln!(
-            "{} file(s) checked: {errors} error(s), {warnings} warning(s)",
-            sources.len()
-        );
-    }
-    if errors > 0 {
-        EXIT_PROBLEMS
-    } else {
-        EXIT_OK
+/// The plugin profile named on the command line (`auto` is decided from the inputs).
+pub fn profile(spec: &str, inputs: &[Input<'_>]) -> Result<PluginProfile, String> {
+    match spec {
+        "auto" => Ok(falcoc_compiler::load::auto_profile(inputs)),
+        "all" => Ok(PluginProfile::all()),
+        "container" => Ok(PluginProfile::container_only()),
+        "none" => Ok(PluginProfile::none()),
+        list => {
+            let names: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            PluginProfile::from_names(&names)
+        }
     }
 }
 
-fn print_human(files: &[SourceFile], diags: &[Diagnostic], color: bool) {
-    use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
-    if diags.is_empty() {
-        return;
-    }
-    let choice = if color {
-        ColorChoice::Always
-    } else {
-        ColorChoice::Never
+/// Reads every file; an unreadable file is a usage/I-O error.
+pub fn read_files(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    paths
+        .iter()
+        .map(|p| {
+            let name = p.display().to_string();
+            std::fs::read(p)
+                .map(|b| (name.clone(), b))
+                .map_err(|e| format!("cannot read {name}: {e}"))
+        })
+        .collect()
+}
+
+/// Messages of all results without the repeats that cumulative loading produces (the
+/// same warning about an earlier item in every later file's result).
+fn deduplicated(results: &[FileResult]) -> Vec<FileResult> {
+    let mut seen = std::collections::HashSet::new();
+    let key = |m: &LoadMessage| {
+        (
+            m.code,
+            m.message.clone(),
+            m.span,
+            m.locations.get(1).cloned(),
+        )
     };
-    let mut out = StandardStream::stderr(choice);
-    if diagnostic::render(&mut out, files, diags).is_err() {
-        eprint!("{}", diagnostic::render_to_string(files, diags));
+    results
+        .iter()
+        .map(|r| FileResult {
+            name: r.name.clone(),
+            errors: r
+                .errors
+                .iter()
+                .filter(|m| seen.insert(key(m)))
+                .cloned()
+                .collect(),
+            warnings: r
+                .warnings
+                .iter()
+                .filter(|m| seen.insert(key(m)))
+                .cloned()
+                .collect(),
+        })
+        .collect()
+}
+
+/// Runs `falcoc lint`.
+pub fn run(args: LintArgs) -> u8 {
+    let contents = match read_files(&args.files) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let inputs: Vec<Input> = contents
+        .iter()
+        .map(|(n, b)| Input { name: n, bytes: b })
+        .collect();
+    let profile = match profile(&args.plugins, &inputs) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: --plugins: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mode = if args.format == Format::Json {
+        Mode::Falco
+    } else {
+        Mode::AllProblems
+    };
+    let loaded = load(
+        &inputs,
+        &LoadOptions {
+            profile,
+            mode,
+            ..LoadOptions::default()
+        },
+    );
+    let files: Vec<SourceFile> = loaded.files.iter().map(|f| f.source_file()).collect();
+    let results = if mode == Mode::Falco {
+        loaded.results.clone()
+    } else {
+        deduplicated(&loaded.results)
+    };
+    let errors: usize = results.iter().map(|r| r.errors.len()).sum();
+    let warnings: usize = results.iter().map(|r| r.warnings.len()).sum();
+    match args.format {
+        Format::Human => {
+            let color = match args.color.as_str() {
+                "always" => true,
+                "never" => false,
+                _ => std::io::stderr().is_terminal(),
+            };
+            eprint!("{}", render::human(&results, &files, color));
+            if errors + warnings == 0 {
+                eprintln!("{} file(s) checked: no problems", files.len());
+            } else {
+                eprintln!(
+                    "{} file(s) checked: {errors} error(s), {warnings} warning(s)",
+                    files.len()
+                );
+            }
+        }
+        Format::Json => println!("{}", render::falco_json(&results)),
+        Format::Sarif => println!("{}", render::sarif(&results, &files)),
+        Format::Github => print!("{}", render::github(&results, &files)),
+    }
+    if errors > 0 || (args.strict && warnings > 0) {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
     }
 }

@@ -1,8 +1,10 @@
 //! `falcoc`: the command line of the falcoc toolchain. Argument parsing and printing only;
 //! the work is done by the library crates.
 
+mod cmd_compile;
 mod cmd_lint;
 mod cmd_parse;
+mod render;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ enum Command {
     Lint(cmd_lint::LintArgs),
     /// Parse one condition and print its syntax tree.
     Parse(cmd_parse::ParseArgs),
+    /// Show compiled rules and conditions (expanded conditions, event types).
+    Compile(cmd_compile::CompileArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Lint(a) => cmd_lint::run(a),
         Command::Parse(a) => cmd_parse::run(a),
+        Command::Compile(a) => cmd_compile::run(a),
     };
     ExitCode::from(code)
 }

@@ -993,6 +993,34 @@ mod tests {
     }
 
     #[test]
+    fn falco_044_transformers() {
+        assert!(check("getopt((\"-t\", \"x\"), \"t:\")[t] = x").is_ok());
+        assert!(check("concat(proc.name, \"-\", proc.pname) = a-b").is_ok());
+        assert!(check("len(getopt((\"-t\", \"x\"), \"t:\")) > 1").is_ok());
+        assert_eq!(
+            err("getopt(proc.args, \"t:\")[t] = x"),
+            "getopt() first argument must be a list"
+        );
+        assert_eq!(
+            err("getopt((\"-t\", \"x\"), \"t:\")[tt] = x"),
+            "getopt() field argument must be a single option character"
+        );
+        assert_eq!(
+            err("concat(proc.name, proc.pid) = x"),
+            "concat() arguments must be strings"
+        );
+        assert_eq!(
+            err("toupper(fd.name)[x] = foo"),
+            "filter error: transformer 'toupper' does not support field arguments"
+        );
+        assert!(check("fd.ip != allof (127.0.0.1)").is_ok());
+        assert_eq!(
+            err("fd.ip contains anyof (127.0.0.1)"),
+            "filter error: 'contains' with modifier not supported for ip address and network filters"
+        );
+    }
+
+    #[test]
     fn regex_hint_cases() {
         for s in [
             "syscall",

@@ -104,11 +104,7 @@ impl Collection {
     }
 
     /// Applies one declaration. Returns warnings, or the error that stops the file.
-    pub fn apply(
-        &mut self,
-        decl: Decl,
-        fields: FieldCheck<'_>,
-    ) -> Result<Vec<Issue>, Issue> {
+    pub fn apply(&mut self, decl: Decl, fields: FieldCheck<'_>) -> Result<Vec<Issue>, Issue> {
         match decl {
             Decl::EngineVersion(v, _) => {
                 if self.required_engine_version.is_none_or(|old| v > old) {
@@ -200,11 +196,7 @@ impl Collection {
         Ok(())
     }
 
-    fn rule_decl(
-        &mut self,
-        r: RuleDecl,
-        fields: FieldCheck<'_>,
-    ) -> Result<Vec<Issue>, Issue> {
+    fn rule_decl(&mut self, r: RuleDecl, fields: FieldCheck<'_>) -> Result<Vec<Issue>, Issue> {
         let existing = self.rule_index.get(&r.name).copied();
         let mut warnings = Vec::new();
         if let (Some(i), Some(src)) = (existing, &r.source) {
@@ -295,7 +287,7 @@ impl Collection {
         at: ItemAt,
         fields: FieldCheck<'_>,
     ) -> Result<Vec<Issue>, Issue> {
-        let mut warnings = Vec::new();
+        let warnings = Vec::new();
         let name = self.rules[i].name.clone();
         let source = self.rules[i].source.clone();
         if let Some(excs) = patch.exceptions {
@@ -343,7 +335,14 @@ impl Collection {
                                 &e,
                             ));
                         }
-                        validate_exceptions(std::slice::from_ref(&e), &source, &name, at, fields, false)?;
+                        validate_exceptions(
+                            std::slice::from_ref(&e),
+                            &source,
+                            &name,
+                            at,
+                            fields,
+                            false,
+                        )?;
                         rule.def.exceptions.push(e);
                     }
                 }
@@ -467,7 +466,9 @@ fn validate_exceptions(
                 match &x.comps {
                     Some(Strings::Many(cs)) => {
                         if cs.len() != fs.len() {
-                            return Err(err("Fields and comps lists must have equal length".into()));
+                            return Err(
+                                err("Fields and comps lists must have equal length".into()),
+                            );
                         }
                         for c in cs {
                             if !exceptions::is_supported_comp(c) {

@@ -157,7 +157,12 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
                     Loc::new("macro", m.name.clone(), m.last.offset),
                     Loc::new("macro condition", "", m.condition_offset),
                 ];
-                let mut i = Issue::new(Code::LoadErrCompileCondition, e.message.clone(), m.last.file, locs);
+                let mut i = Issue::new(
+                    Code::LoadErrCompileCondition,
+                    e.message.clone(),
+                    m.last.file,
+                    locs,
+                );
                 i.cond_expr = Some(cond_expr(&m.condition.text, &text.text, e.pos(&text.text)));
                 i.span = source_span(scalars, &text, e.offset..e.offset + 1);
                 out.issues.push(i);
@@ -190,7 +195,11 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
             }
             let locs = vec![Loc::new("macro", m.name.clone(), m.last.offset)];
             let mut i = Issue::new(Code::LoadErrValidate, e.message(), m.last.file, locs);
-            i.cond_expr = Some(cond_expr(&m.condition.text, &text.text, ParserPos::of("", 0)));
+            i.cond_expr = Some(cond_expr(
+                &m.condition.text,
+                &text.text,
+                ParserPos::of("", 0),
+            ));
             i.span = source_span(scalars, text, 0..text.text.len());
             out.issues.push(i);
             if opts.stop_at_first_error {
@@ -204,7 +213,15 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
         if !opts.profile.has_source(&r.source) {
             continue;
         }
-        match compile_rule(r, &table, &lists, scalars, opts, &mut list_used, &mut macro_used) {
+        match compile_rule(
+            r,
+            &table,
+            &lists,
+            scalars,
+            opts,
+            &mut list_used,
+            &mut macro_used,
+        ) {
             Ok((rule, issues)) => {
                 out.issues.extend(issues);
                 if let Some(rule) = rule {
@@ -225,8 +242,13 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
         if !macro_used.contains(&m.name) {
             let locs = vec![Loc::new("macro", m.name.clone(), m.last.offset)];
             out.issues.push(
-                Issue::new(Code::LoadUnusedMacro, "Macro not referred to by any other rule/macro", m.last.file, locs)
-                    .at(Span::new(m.last.offset, m.last.end)),
+                Issue::new(
+                    Code::LoadUnusedMacro,
+                    "Macro not referred to by any other rule/macro",
+                    m.last.file,
+                    locs,
+                )
+                .at(Span::new(m.last.offset, m.last.end)),
             );
         }
     }
@@ -234,8 +256,13 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
         if !list_used.contains(&l.name) {
             let locs = vec![Loc::new("list", l.name.clone(), l.last.offset)];
             out.issues.push(
-                Issue::new(Code::LoadUnusedList, "List not referred to by any other rule/macro", l.last.file, locs)
-                    .at(Span::new(l.last.offset, l.last.end)),
+                Issue::new(
+                    Code::LoadUnusedList,
+                    "List not referred to by any other rule/macro",
+                    l.last.file,
+                    locs,
+                )
+                .at(Span::new(l.last.offset, l.last.end)),
             );
         }
     }
@@ -244,7 +271,12 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
 
 type RuleResult = Result<(Option<CompiledRule>, Vec<Issue>), Vec<Issue>>;
 
-fn warning_issue(w: &CheckWarning, r: &RuleState, locs: Vec<Loc>, span: Option<(usize, Span)>) -> Issue {
+fn warning_issue(
+    w: &CheckWarning,
+    r: &RuleState,
+    locs: Vec<Loc>,
+    span: Option<(usize, Span)>,
+) -> Issue {
     let mut i = Issue::new(w.code, w.message.clone(), r.last.file, locs);
     i.span = span;
     i.deprecated_field = w.deprecated_field.clone();
@@ -271,7 +303,12 @@ fn compile_rule(
         Ok(o) => o,
         Err(e) => {
             for w in &e.warnings {
-                issues.push(warning_issue(w, r, vec![rule_loc()], Some((file, item_span))));
+                issues.push(warning_issue(
+                    w,
+                    r,
+                    vec![rule_loc()],
+                    Some((file, item_span)),
+                ));
             }
             let locs = vec![rule_loc(), Loc::new("rule output", "", r.def.output_offset)];
             let code = if r.def.skip_if_unknown_filter && e.unknown_filter {
@@ -299,7 +336,12 @@ fn compile_rule(
     }
 
     // Condition: exceptions, lists, parse.
-    let excs: Vec<Exception> = r.def.exceptions.iter().map(|e| e.exception.clone()).collect();
+    let excs: Vec<Exception> = r
+        .def
+        .exceptions
+        .iter()
+        .map(|e| e.exception.clone())
+        .collect();
     let mut text = r.def.condition.clone();
     if !excs.is_empty() {
         let mut wrapped = SourcedText::plain("(");
@@ -313,8 +355,14 @@ fn compile_rule(
                 }
                 Ok(None) => {}
                 Err(m) => {
-                    let locs = vec![rule_loc(), Loc::new("exception", e.exception.name.clone(), e.offset)];
-                    issues.push(Issue::new(Code::LoadErrValidate, m, file, locs).at(Span::new(e.offset, e.offset + 4)));
+                    let locs = vec![
+                        rule_loc(),
+                        Loc::new("exception", e.exception.name.clone(), e.offset),
+                    ];
+                    issues.push(
+                        Issue::new(Code::LoadErrValidate, m, file, locs)
+                            .at(Span::new(e.offset, e.offset + 4)),
+                    );
                     return Err(issues);
                 }
             }
@@ -325,11 +373,21 @@ fn compile_rule(
     let mut used_lists = HashSet::new();
     substitute_lists(&mut text, lists, &mut used_lists);
     list_used.extend(used_lists.iter().cloned());
-    let cond_locs = || vec![rule_loc(), Loc::new("rule condition", "", r.def.condition_offset)];
+    let cond_locs = || {
+        vec![
+            rule_loc(),
+            Loc::new("rule condition", "", r.def.condition_offset),
+        ]
+    };
     let ast = match condition::parse(&text.text) {
         Ok(a) => a,
         Err(e) => {
-            let mut i = Issue::new(Code::LoadErrCompileCondition, e.message.clone(), file, cond_locs());
+            let mut i = Issue::new(
+                Code::LoadErrCompileCondition,
+                e.message.clone(),
+                file,
+                cond_locs(),
+            );
             i.cond_expr = Some(cond_expr(&written, &text.text, e.pos(&text.text)));
             i.span = source_span(scalars, &text, e.offset..e.offset + 1);
             issues.push(i);
@@ -360,7 +418,12 @@ fn compile_rule(
         Ok(c) => c,
         Err(e) => {
             for w in &e.warnings {
-                issues.push(warning_issue(w, r, cond_locs(), source_span(scalars, &text, w.span.range())));
+                issues.push(warning_issue(
+                    w,
+                    r,
+                    cond_locs(),
+                    source_span(scalars, &text, w.span.range()),
+                ));
             }
             let code = if r.def.skip_if_unknown_filter && e.unknown_filter {
                 Code::LoadUnknownFilter
@@ -380,7 +443,12 @@ fn compile_rule(
     };
     for w in &checked.warnings {
         let mut locs = cond_locs();
-        let mut i = warning_issue(w, r, Vec::new(), source_span(scalars, &text, w.span.range()));
+        let mut i = warning_issue(
+            w,
+            r,
+            Vec::new(),
+            source_span(scalars, &text, w.span.range()),
+        );
         if w.code == Code::LoadCompileCondition {
             i.cond_expr = Some(cond_expr(&written, &text.text, ParserPos::of("", 0)));
         }
@@ -450,7 +518,8 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
     while let Some(i) = text.get(from..)?.find(word) {
         let s = from + i;
         let e = s + word.len();
-        let left = s == 0 || !(b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.');
+        let left =
+            s == 0 || !(b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.');
         let right = e >= b.len() || !(b[e].is_ascii_alphanumeric() || b[e] == b'_' || b[e] == b'.');
         if left && right {
             return Some(s);
@@ -458,4 +527,56 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
         from = s + 1;
     }
     None
+}
+
+/// A condition compiled on its own against the lists and macros of a collection
+/// (`falcoc compile --condition`).
+#[derive(Debug, Clone)]
+pub struct StandaloneCondition {
+    /// The macro- and list-expanded condition.
+    pub expanded: Expr,
+    /// Its canonical print.
+    pub compiled: String,
+    /// The event codes it can match (syscall source).
+    pub event_codes: EventSet,
+}
+
+/// Compiles `text` as a syscall rule condition, with the lists and macros of `c`:
+/// list substitution, parse, macro expansion, field checks and event types. Errors are
+/// Falco's messages.
+pub fn compile_condition(
+    c: &Collection,
+    text: &str,
+    profile: &PluginProfile,
+) -> Result<StandaloneCondition, String> {
+    let lists = compile_lists(c);
+    let mut table = MacroTable::default();
+    let mut unused = HashSet::new();
+    for m in &c.macros {
+        let mut t = m.condition.clone();
+        substitute_lists(&mut t, &lists, &mut unused);
+        table.insert(
+            m.name.clone(),
+            MacroDef {
+                body: condition::parse(&t.text).ok(),
+                first_defined: m.first_defined,
+                last_defined: m.last_defined,
+            },
+        );
+    }
+    let mut t = SourcedText::plain(text);
+    substitute_lists(&mut t, &lists, &mut unused);
+    let ast = condition::parse(&t.text).map_err(|e| e.message)?;
+    let expanded = table
+        .expand(&ast, Viewer::Rule, &mut unused)
+        .map_err(|e| e.message())?;
+    check::check_condition(&expanded, crate::fields::SYSCALL_SOURCE, profile)
+        .map_err(|e| e.message)?;
+    let async_names = profile.async_event_names(crate::fields::SYSCALL_SOURCE);
+    let event_codes = events::analysis::event_codes(&expanded, &async_names)?;
+    Ok(StandaloneCondition {
+        compiled: condition::print::as_string(&expanded),
+        expanded,
+        event_codes,
+    })
 }

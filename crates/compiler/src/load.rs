@@ -108,7 +108,9 @@ pub fn load(inputs: &[Input<'_>], opts: &LoadOptions) -> Loaded {
             }
             Issue::new(code, d.message.clone(), fi, locs).at(span)
         });
-        let parse_failed = reader_error.as_ref().is_some_and(|e| e.code == Code::LoadErrYamlParse);
+        let parse_failed = reader_error
+            .as_ref()
+            .is_some_and(|e| e.code == Code::LoadErrYamlParse);
         if !(parse_failed && falco) {
             for item in &read.items {
                 order += 1;
@@ -227,6 +229,43 @@ fn exception_field_ok(profile: &PluginProfile, source: &str, field: &str) -> boo
     }
 }
 
+/// The plugins a Falco user would load for these files: the container plugin (as the stock
+/// `falco.yaml` does) plus, for each `required_plugin_versions` entry, the first plugin of
+/// the entry and its alternatives whose field table we know.
+pub fn auto_profile(inputs: &[Input<'_>]) -> PluginProfile {
+    let mut names: Vec<&'static str> = vec!["container"];
+    for input in inputs {
+        let read = read_rules_file(input.name, input.bytes);
+        for item in &read.items {
+            let Some(seq) = item
+                .get("required_plugin_versions")
+                .and_then(|n| n.as_sequence())
+            else {
+                continue;
+            };
+            for entry in &seq.items {
+                let mut candidates = Vec::new();
+                if let Some(n) = entry.get("name").and_then(|n| n.as_str()) {
+                    candidates.push(n.to_string());
+                }
+                if let Some(alts) = entry.get("alternatives").and_then(|n| n.as_sequence()) {
+                    for a in &alts.items {
+                        if let Some(n) = a.get("name").and_then(|n| n.as_str()) {
+                            candidates.push(n.to_string());
+                        }
+                    }
+                }
+                if let Some(p) = candidates.iter().find_map(|c| crate::fields::plugin(c)) {
+                    if !names.contains(&p.name) {
+                        names.push(p.name);
+                    }
+                }
+            }
+        }
+    }
+    PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::container_only())
+}
+
 /// Splits `name[arg]` into the name and argument.
 pub fn split_field(field: &str) -> (&str, Option<&str>) {
     match (field.find('['), field.ends_with(']')) {
@@ -287,12 +326,15 @@ fn message(file: &ReadResult, i: Issue) -> LoadMessage {
     }
     let mut snippet_content = file.text.as_str();
     if let Some(ce) = &i.cond_expr {
-        let last = locations.last().map(|l| l.position.clone()).unwrap_or(Position {
-            name: String::new(),
-            line: 0,
-            column: 0,
-            offset: 0,
-        });
+        let last = locations
+            .last()
+            .map(|l| l.position.clone())
+            .unwrap_or(Position {
+                name: String::new(),
+                line: 0,
+                column: 0,
+                offset: 0,
+            });
         let mut name = if ce.text.len() > 20 {
             let mut cut = 17;
             while !ce.text.is_char_boundary(cut) {

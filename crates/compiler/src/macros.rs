@@ -132,9 +132,14 @@ impl MacroTable {
             ExprKind::Or(c) => {
                 ExprKind::Or(self.expand_all(c, viewer, used, path, budget, depth + 1)?)
             }
-            ExprKind::Not(c) => ExprKind::Not(Box::new(
-                self.expand_in(c, viewer, used, path, budget, depth + 1)?,
-            )),
+            ExprKind::Not(c) => ExprKind::Not(Box::new(self.expand_in(
+                c,
+                viewer,
+                used,
+                path,
+                budget,
+                depth + 1,
+            )?)),
             ExprKind::Macro(name) => {
                 let Some(def) = self.visible(name, viewer) else {
                     return Err(ExpandError::Undefined(name.clone()));

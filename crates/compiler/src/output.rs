@@ -1,11 +1,11 @@
 //! The output format compiler (outputs.md §2, rules-file.md §5 steps 2–3), as Falco 0.42.1
 //! (libs 0.22.2 `sinsp_evt_formatter::set_format`) does it.
 //!
-//! A format is literal text with `%` field tokens: `%` [width digits] [transformers]
-//! field. There is no escape for `%`, no `%(field)` form and no braces: the token ends
-//! where the field name (with the class's own argument syntax, e.g. `proc.aname[2]`,
-//! `evt.arg.flags`, `ka.req.pod.containers.image[0]`) ends. A transformer is written as
-//! its name directly followed by `(`, with no blank (`%toupper(proc.name)`,
+//! A format is literal text with `%` field tokens: `%`, optional width digits, optional
+//! transformers, field. There is no escape for `%`, no `%(field)` form and no braces: the
+//! token ends where the field name (with the class's own argument syntax, e.g.
+//! `proc.aname[2]`, `evt.arg.flags`, `ka.req.pod.containers.image[0]`) ends. A transformer
+//! is written as its name directly followed by `(`, with no blank (`%toupper(proc.name)`,
 //! `%basename(tolower(proc.exepath))`); each needs its `)` right after the field.
 //! Fields are resolved for the rule's source with the formatter's messages
 //! (`invalid formatting token <rest of the format>`, `<rest> is filter only and cannot be

@@ -35,7 +35,11 @@ impl ScalarStore {
     }
 
     /// The file and source span of bytes `range` of scalar `index`'s value.
-    pub fn source_span(&self, index: usize, range: std::ops::Range<usize>) -> Option<(usize, Span)> {
+    pub fn source_span(
+        &self,
+        index: usize,
+        range: std::ops::Range<usize>,
+    ) -> Option<(usize, Span)> {
         let (file, s) = self.scalars.get(index)?;
         Some((*file, s.source_span(range)))
     }
@@ -86,7 +90,12 @@ fn err(file: usize, chain: &[Loc], message: impl Into<String>, span: Span) -> Is
 }
 
 /// Decodes one item of file `file`; `order` is its position in the whole load.
-pub fn decode_item(item: &Item, file: usize, order: usize, scalars: &mut ScalarStore) -> Result<Decoded, Failed> {
+pub fn decode_item(
+    item: &Item,
+    file: usize,
+    order: usize,
+    scalars: &mut ScalarStore,
+) -> Result<Decoded, Failed> {
     let mut cx = Cx {
         file,
         order,
@@ -128,9 +137,11 @@ fn is_identifier(s: &str) -> bool {
 
 fn is_bare_string(s: &str) -> bool {
     !s.is_empty()
-        && !s
-            .bytes()
-            .any(|b| matches!(b, b'(' | b')' | b'"' | b'\'' | b'=' | b',') || b.is_ascii_whitespace() || b == 0x0b)
+        && !s.bytes().any(|b| {
+            matches!(b, b'(' | b')' | b'"' | b'\'' | b'=' | b',')
+                || b.is_ascii_whitespace()
+                || b == 0x0b
+        })
 }
 
 impl Cx<'_> {
@@ -157,25 +168,47 @@ impl Cx<'_> {
     }
 
     fn warn(&mut self, code: Code, message: &str, chain: &[Loc], span: Span) {
-        self.warnings.push(Issue::new(code, message, self.file, chain.to_vec()).at(span));
+        self.warnings
+            .push(Issue::new(code, message, self.file, chain.to_vec()).at(span));
     }
 
     /// `decode_val` for a string: the scalar of `key` in `map`.
-    fn scalar<'m>(&self, map: &'m Mapping, key: &str, chain: &[Loc], optional: bool) -> R<Option<&'m Scalar>> {
+    fn scalar<'m>(
+        &self,
+        map: &'m Mapping,
+        key: &str,
+        chain: &[Loc],
+        optional: bool,
+    ) -> R<Option<&'m Scalar>> {
         let Some(entry) = map.get_entry(key) else {
             if optional {
                 return Ok(None);
             }
-            return Err(err(self.file, chain, format!("Item has no mapping for key '{key}'"), map.span));
+            return Err(err(
+                self.file,
+                chain,
+                format!("Item has no mapping for key '{key}'"),
+                map.span,
+            ));
         };
         let v = &entry.value;
         if v.is_null() {
-            return Err(err(self.file, chain, format!("Mapping for key '{key}' is empty"), entry.key.span()));
+            return Err(err(
+                self.file,
+                chain,
+                format!("Mapping for key '{key}' is empty"),
+                entry.key.span(),
+            ));
         }
         let mut vchain = chain.to_vec();
         vchain.push(Loc::new("value for", key, v.span().start as usize));
         let Some(s) = v.as_scalar() else {
-            return Err(err(self.file, &vchain, "Value is not a scalar value", v.span()));
+            return Err(err(
+                self.file,
+                &vchain,
+                "Value is not a scalar value",
+                v.span(),
+            ));
         };
         if s.value().is_empty() {
             return Err(err(self.file, &vchain, "Value must be non-empty", v.span()));
@@ -184,7 +217,9 @@ impl Cx<'_> {
     }
 
     fn string(&self, map: &Mapping, key: &str, chain: &[Loc], optional: bool) -> R<Option<String>> {
-        Ok(self.scalar(map, key, chain, optional)?.map(|s| s.value().to_string()))
+        Ok(self
+            .scalar(map, key, chain, optional)?
+            .map(|s| s.value().to_string()))
     }
 
     fn boolean(&self, map: &Mapping, key: &str, chain: &[Loc], optional: bool) -> R<Option<bool>> {
@@ -196,7 +231,12 @@ impl Cx<'_> {
             None => {
                 let mut vchain = chain.to_vec();
                 vchain.push(Loc::new("value for", key, s.span().start as usize));
-                Err(err(self.file, &vchain, "Can't decode YAML scalar value", s.span()))
+                Err(err(
+                    self.file,
+                    &vchain,
+                    "Can't decode YAML scalar value",
+                    s.span(),
+                ))
             }
         }
     }
@@ -210,7 +250,12 @@ impl Cx<'_> {
             Err(_) => {
                 let mut vchain = chain.to_vec();
                 vchain.push(Loc::new("value for", key, s.span().start as usize));
-                Err(err(self.file, &vchain, "Can't decode YAML scalar value", s.span()))
+                Err(err(
+                    self.file,
+                    &vchain,
+                    "Can't decode YAML scalar value",
+                    s.span(),
+                ))
             }
         }
     }
@@ -222,7 +267,12 @@ impl Cx<'_> {
             if optional {
                 return Ok(None);
             }
-            return Err(err(self.file, chain, format!("Item has no mapping for key '{key}'"), map.span));
+            return Err(err(
+                self.file,
+                chain,
+                format!("Item has no mapping for key '{key}'"),
+                map.span,
+            ));
         };
         let v = &entry.value;
         let mut vchain = chain.to_vec();
@@ -238,7 +288,14 @@ impl Cx<'_> {
                 Node::Scalar(s) => out.push(s.value().to_string()),
                 // yaml-cpp converts a null element to the text "~"? It fails the scalar
                 // test: a null node is not a scalar.
-                _ => return Err(err(self.file, &ichain, "sequence value is not scalar", n.span())),
+                _ => {
+                    return Err(err(
+                        self.file,
+                        &ichain,
+                        "sequence value is not scalar",
+                        n.span(),
+                    ))
+                }
             }
         }
         Ok(Some(out))
@@ -261,11 +318,23 @@ impl Cx<'_> {
         let entries: &[falcoc_lang::rulefile::Entry] = match &entry.value {
             Node::Mapping(m) => &m.entries,
             Node::Null(_) => &[],
-            other => return Err(err(self.file, &ochain, "Can't decode YAML scalar value", other.span())),
+            other => {
+                return Err(err(
+                    self.file,
+                    &ochain,
+                    "Can't decode YAML scalar value",
+                    other.span(),
+                ))
+            }
         };
         for e in entries {
             let (Some(key), Some(op)) = (e.key.as_str(), e.value.as_str()) else {
-                return Err(err(self.file, &ochain, "Can't decode YAML scalar value", e.value.span()));
+                return Err(err(
+                    self.file,
+                    &ochain,
+                    "Can't decode YAML scalar value",
+                    e.value.span(),
+                ));
             };
             let is_app = can_append.contains(&key);
             let is_rep = can_replace.contains(&key);
@@ -286,7 +355,12 @@ impl Cx<'_> {
                 "replace" => {
                     kchain.push(Loc::new("overrides", key, e.key.span().start as usize));
                     if !is_rep {
-                        return Err(err(self.file, &kchain, format!("Key '{key}' cannot be replaced"), e.key.span()));
+                        return Err(err(
+                            self.file,
+                            &kchain,
+                            format!("Key '{key}' cannot be replaced"),
+                            e.key.span(),
+                        ));
                     }
                     replace.push(key.to_string());
                 }
@@ -324,7 +398,12 @@ impl Cx<'_> {
         match self.item.kind {
             ItemKind::Unknown => {
                 let chain = [Loc::new("rules content item", "", item_off)];
-                self.warn(Code::LoadUnknownItem, "Unknown top level item", &chain, self.key_span());
+                self.warn(
+                    Code::LoadUnknownItem,
+                    "Unknown top level item",
+                    &chain,
+                    self.key_span(),
+                );
                 Ok(None)
             }
             ItemKind::RequiredEngineVersion => self.engine_version().map(Some),
@@ -338,8 +417,13 @@ impl Cx<'_> {
     fn engine_version(&mut self) -> R<Decl> {
         let chain = [Loc::new("required_engine_version", "", self.item_offset())];
         let map = self.map().clone();
-        let text = self.string(&map, "required_engine_version", &chain, false)?.unwrap_or_default();
-        let version = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && text.parse::<u32>().is_ok() {
+        let text = self
+            .string(&map, "required_engine_version", &chain, false)?
+            .unwrap_or_default();
+        let version = if !text.is_empty()
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && text.parse::<u32>().is_ok()
+        {
             Version::parse_engine_requirement(&text)
         } else {
             Version::parse_semver(&text)
@@ -356,40 +440,84 @@ impl Cx<'_> {
     }
 
     fn plugin_versions(&mut self) -> R<Decl> {
-        let node = self.map().get("required_plugin_versions").cloned().unwrap_or(Node::Null(falcoc_lang::rulefile::Null {
-            span: self.key_span(),
-        }));
-        let chain = vec![Loc::new("required plugin versions", "", node.span().start as usize)];
+        let node = self
+            .map()
+            .get("required_plugin_versions")
+            .cloned()
+            .unwrap_or(Node::Null(falcoc_lang::rulefile::Null {
+                span: self.key_span(),
+            }));
+        let chain = vec![Loc::new(
+            "required plugin versions",
+            "",
+            node.span().start as usize,
+        )];
         let Some(seq) = node.as_sequence() else {
-            return Err(err(self.file, &chain, "Value of required_plugin_versions must be a sequence", node.span()));
+            return Err(err(
+                self.file,
+                &chain,
+                "Value of required_plugin_versions must be a sequence",
+                node.span(),
+            ));
         };
         let mut reqs = Vec::new();
         for p in &seq.items {
             let mut tmp = chain.clone();
-            tmp.push(Loc::new("required plugin versions entry", "", p.span().start as usize));
+            tmp.push(Loc::new(
+                "required plugin versions entry",
+                "",
+                p.span().start as usize,
+            ));
             let Some(pm) = p.as_mapping() else {
-                return Err(err(self.file, &tmp, "Plugin version must be a mapping", p.span()));
+                return Err(err(
+                    self.file,
+                    &tmp,
+                    "Plugin version must be a mapping",
+                    p.span(),
+                ));
             };
             let name = self.string(pm, "name", &tmp, false)?.unwrap_or_default();
             let mut pchain = chain.clone();
-            pchain.push(Loc::new("required plugin versions entry", name.clone(), p.span().start as usize));
-            let version = self.string(pm, "version", &pchain, false)?.unwrap_or_default();
+            pchain.push(Loc::new(
+                "required plugin versions entry",
+                name.clone(),
+                p.span().start as usize,
+            ));
+            let version = self
+                .string(pm, "version", &pchain, false)?
+                .unwrap_or_default();
             let mut alternatives = vec![(name.clone(), version)];
             if let Some(alts) = pm.get("alternatives") {
                 let Some(aseq) = alts.as_sequence() else {
-                    return Err(err(self.file, &pchain, "Value of plugin version alternatives must be a sequence", alts.span()));
+                    return Err(err(
+                        self.file,
+                        &pchain,
+                        "Value of plugin version alternatives must be a sequence",
+                        alts.span(),
+                    ));
                 };
                 for a in &aseq.items {
                     let mut achain = pchain.clone();
-                    achain.push(Loc::new("required plugin versions alternative", "", a.span().start as usize));
+                    achain.push(Loc::new(
+                        "required plugin versions alternative",
+                        "",
+                        a.span().start as usize,
+                    ));
                     let Some(am) = a.as_mapping() else {
-                        return Err(err(self.file, &achain, "Plugin version alternative must be a mapping", a.span()));
+                        return Err(err(
+                            self.file,
+                            &achain,
+                            "Plugin version alternative must be a mapping",
+                            a.span(),
+                        ));
                     };
                     let an = self.string(am, "name", &achain, false)?.unwrap_or_default();
                     if let Some(last) = achain.last_mut() {
                         last.item_name = an.clone();
                     }
-                    let av = self.string(am, "version", &achain, false)?.unwrap_or_default();
+                    let av = self
+                        .string(am, "version", &achain, false)?
+                        .unwrap_or_default();
                     alternatives.push((an, av));
                 }
             }
@@ -399,7 +527,12 @@ impl Cx<'_> {
             for (n, v) in alternatives {
                 let vchain = pchain.clone();
                 let Some(ver) = Version::parse_semver(&v) else {
-                    let mut e = err(self.file, &vchain, format!("Invalid required version '{v}' for plugin '{n}'"), p.span());
+                    let mut e = err(
+                        self.file,
+                        &vchain,
+                        format!("Invalid required version '{v}' for plugin '{n}'"),
+                        p.span(),
+                    );
                     e.code = Code::LoadErrValidate;
                     return Err(e);
                 };
@@ -407,7 +540,9 @@ impl Cx<'_> {
                     let mut e = err(
                         self.file,
                         &vchain,
-                        format!("Defined multiple alternative version requirements for plugin '{n}'"),
+                        format!(
+                            "Defined multiple alternative version requirements for plugin '{n}'"
+                        ),
                         p.span(),
                     );
                     e.code = Code::LoadErrValidate;
@@ -415,7 +550,9 @@ impl Cx<'_> {
                 }
                 parsed.push((n, ver));
             }
-            reqs.push(PluginRequirement { alternatives: parsed });
+            reqs.push(PluginRequirement {
+                alternatives: parsed,
+            });
         }
         Ok(Decl::PluginVersions(reqs, self.at()))
     }
@@ -427,16 +564,31 @@ impl Cx<'_> {
         let name = self.string(&map, "list", &tmp, false)?.unwrap_or_default();
         let chain = [Loc::new("list", name.clone(), off)];
         if !is_bare_string(&name) {
-            self.warn(Code::LoadInvalidListName, INVALID_LIST_NAME, &chain, self.key_span());
+            self.warn(
+                Code::LoadInvalidListName,
+                INVALID_LIST_NAME,
+                &chain,
+                self.key_span(),
+            );
         }
         let items = self.sequence("items", &chain, false)?.unwrap_or_default();
         let append = self.boolean(&map, "append", &chain, true)?.unwrap_or(false);
         if append {
-            self.warn(Code::LoadDeprecatedItem, WARNING_APPEND, &chain, self.key_span());
+            self.warn(
+                Code::LoadDeprecatedItem,
+                WARNING_APPEND,
+                &chain,
+                self.key_span(),
+            );
         }
         let (app, rep) = self.overrides(&chain, &["items"], &["items"])?;
         if append && !(app.is_empty() && rep.is_empty()) {
-            return Err(err(self.file, &chain, ERROR_OVERRIDE_APPEND, self.key_span()));
+            return Err(err(
+                self.file,
+                &chain,
+                ERROR_OVERRIDE_APPEND,
+                self.key_span(),
+            ));
         }
         let update = if append || !app.is_empty() {
             Update::Append
@@ -460,16 +612,31 @@ impl Cx<'_> {
         let name = self.string(&map, "macro", &tmp, false)?.unwrap_or_default();
         let chain = [Loc::new("macro", name.clone(), off)];
         if !is_identifier(&name) {
-            self.warn(Code::LoadInvalidMacroName, INVALID_MACRO_NAME, &chain, self.key_span());
+            self.warn(
+                Code::LoadInvalidMacroName,
+                INVALID_MACRO_NAME,
+                &chain,
+                self.key_span(),
+            );
         }
         let cond = self.scalar(&map, "condition", &chain, false)?.cloned();
         let append = self.boolean(&map, "append", &chain, true)?.unwrap_or(false);
         if append {
-            self.warn(Code::LoadDeprecatedItem, WARNING_APPEND, &chain, self.key_span());
+            self.warn(
+                Code::LoadDeprecatedItem,
+                WARNING_APPEND,
+                &chain,
+                self.key_span(),
+            );
         }
         let (app, rep) = self.overrides(&chain, &["condition"], &["condition"])?;
         if append && !(app.is_empty() && rep.is_empty()) {
-            return Err(err(self.file, &chain, ERROR_OVERRIDE_APPEND, self.key_span()));
+            return Err(err(
+                self.file,
+                &chain,
+                ERROR_OVERRIDE_APPEND,
+                self.key_span(),
+            ));
         }
         let update = if append || !app.is_empty() {
             Update::Append
@@ -479,7 +646,12 @@ impl Cx<'_> {
             Update::Define
         };
         let Some(cond) = cond else {
-            return Err(err(self.file, &chain, "Item has no mapping for key 'condition'", self.key_span()));
+            return Err(err(
+                self.file,
+                &chain,
+                "Item has no mapping for key 'condition'",
+                self.key_span(),
+            ));
         };
         let condition = self.sourced(&cond, false);
         Ok(Decl::Macro(MacroDecl {
@@ -499,12 +671,22 @@ impl Cx<'_> {
         let chain = [Loc::new("rule", name.clone(), off)];
         let append_flag = self.boolean(&map, "append", &chain, true)?.unwrap_or(false);
         if append_flag {
-            self.warn(Code::LoadDeprecatedItem, WARNING_APPEND, &chain, self.key_span());
+            self.warn(
+                Code::LoadDeprecatedItem,
+                WARNING_APPEND,
+                &chain,
+                self.key_span(),
+            );
         }
         let (app, rep) = self.overrides(&chain, &RULE_APPEND_KEYS, &RULE_REPLACE_KEYS)?;
         let has_overrides = !(app.is_empty() && rep.is_empty());
         if append_flag && has_overrides {
-            return Err(err(self.file, &chain, ERROR_OVERRIDE_APPEND, self.key_span()));
+            return Err(err(
+                self.file,
+                &chain,
+                ERROR_OVERRIDE_APPEND,
+                self.key_span(),
+            ));
         }
         // `source` is read on full definitions and overrides (not on legacy appends).
         let mut source = None;
@@ -549,32 +731,65 @@ impl Cx<'_> {
                 None
             };
             if condition.is_none() && exceptions.is_none() {
-                let mut e = err(self.file, &chain, "Appended rule must have exceptions or condition property", self.key_span());
+                let mut e = err(
+                    self.file,
+                    &chain,
+                    "Appended rule must have exceptions or condition property",
+                    self.key_span(),
+                );
                 e.code = Code::LoadErrValidate;
                 return Err(e);
             }
-            RuleBody::Append { condition, exceptions }
-        } else if !["condition", "output", "desc", "priority"].iter().any(|k| map.contains_key(k)) {
-            let enabled = self.boolean(&map, "enabled", &chain, false)?.unwrap_or(true);
-            self.warn(Code::LoadDeprecatedItem, WARNING_ENABLED, &chain, self.key_span());
+            RuleBody::Append {
+                condition,
+                exceptions,
+            }
+        } else if !["condition", "output", "desc", "priority"]
+            .iter()
+            .any(|k| map.contains_key(k))
+        {
+            let enabled = self
+                .boolean(&map, "enabled", &chain, false)?
+                .unwrap_or(true);
+            self.warn(
+                Code::LoadDeprecatedItem,
+                WARNING_ENABLED,
+                &chain,
+                self.key_span(),
+            );
             RuleBody::Enable(enabled)
         } else {
             let cond = self.scalar(&map, "condition", &chain, false)?.cloned();
             let out = self.scalar(&map, "output", &chain, false)?.cloned();
-            let desc = self.string(&map, "desc", &chain, false)?.unwrap_or_default();
+            let desc = self
+                .string(&map, "desc", &chain, false)?
+                .unwrap_or_default();
             let prio_node = self.scalar(&map, "priority", &chain, false)?.cloned();
             let (Some(cond), Some(out), Some(prio_node)) = (cond, out, prio_node) else {
-                return Err(err(self.file, &chain, "Item has no mapping for key 'condition'", self.key_span()));
+                return Err(err(
+                    self.file,
+                    &chain,
+                    "Item has no mapping for key 'condition'",
+                    self.key_span(),
+                ));
             };
             let priority = self.priority(&prio_node, &chain)?;
             source = self.string(&map, "source", &chain, true)?;
             let enabled = self.boolean(&map, "enabled", &chain, true)?.unwrap_or(true);
-            let warn_evttypes = self.boolean(&map, "warn_evttypes", &chain, true)?.unwrap_or(true);
-            let skip = self.boolean(&map, "skip-if-unknown-filter", &chain, true)?.unwrap_or(false);
+            let warn_evttypes = self
+                .boolean(&map, "warn_evttypes", &chain, true)?
+                .unwrap_or(true);
+            let skip = self
+                .boolean(&map, "skip-if-unknown-filter", &chain, true)?
+                .unwrap_or(false);
             let tags = self.sequence("tags", &chain, true)?.unwrap_or_default();
             let exceptions = self.exceptions(&map, &chain, false)?;
-            let capture = self.boolean(&map, "capture", &chain, true)?.unwrap_or(false);
-            let capture_duration = self.unsigned(&map, "capture_duration", &chain, true)?.unwrap_or(0);
+            let capture = self
+                .boolean(&map, "capture", &chain, true)?
+                .unwrap_or(false);
+            let capture_duration = self
+                .unsigned(&map, "capture_duration", &chain, true)?
+                .unwrap_or(0);
             let condition = self.sourced(&cond, false);
             let output = self.sourced(&out, true);
             RuleBody::Define(Box::new(RuleDef {
@@ -641,7 +856,9 @@ impl Cx<'_> {
                 return Err(err(
                     self.file,
                     chain,
-                    format!("An {op} override for '{key}' was specified but '{key}' is not defined"),
+                    format!(
+                        "An {op} override for '{key}' was specified but '{key}' is not defined"
+                    ),
                     self.key_span(),
                 ));
             };
@@ -667,7 +884,9 @@ impl Cx<'_> {
                 }
                 "enabled" => p.enabled = self.boolean(map, key, chain, false)?,
                 "warn_evttypes" => p.warn_evttypes = self.boolean(map, key, chain, false)?,
-                "skip-if-unknown-filter" => p.skip_if_unknown_filter = self.boolean(map, key, chain, false)?,
+                "skip-if-unknown-filter" => {
+                    p.skip_if_unknown_filter = self.boolean(map, key, chain, false)?
+                }
                 "capture" => p.capture = self.boolean(map, key, chain, false)?,
                 "capture_duration" => p.capture_duration = self.unsigned(map, key, chain, false)?,
                 _ => {}
@@ -687,7 +906,12 @@ impl Cx<'_> {
         let mut exchain = chain.to_vec();
         exchain.push(Loc::new("exceptions", "", exs.span().start as usize));
         let Some(seq) = exs.as_sequence() else {
-            return Err(err(self.file, &exchain, "Rule exceptions must be a sequence", exs.span()));
+            return Err(err(
+                self.file,
+                &exchain,
+                "Rule exceptions must be a sequence",
+                exs.span(),
+            ));
         };
         let mut out: Vec<ExceptionDecl> = Vec::new();
         for ex in &seq.items {
@@ -695,7 +919,12 @@ impl Cx<'_> {
             let mut tmp = exchain.clone();
             tmp.push(Loc::new("exception", "", ex_off));
             let Some(em) = ex.as_mapping() else {
-                return Err(err(self.file, &tmp, "Rule exception must be a mapping", ex.span()));
+                return Err(err(
+                    self.file,
+                    &tmp,
+                    "Rule exception must be a mapping",
+                    ex.span(),
+                ));
             };
             let name = self.string(em, "name", &tmp, false)?.unwrap_or_default();
             let mut ectx = chain.to_vec();
@@ -716,7 +945,12 @@ impl Cx<'_> {
                 let mut vchain = ectx.clone();
                 vchain.push(Loc::new("exception values", "", vals.span().start as usize));
                 let Some(vseq) = vals.as_sequence() else {
-                    return Err(err(self.file, &vchain, "Rule exception values must be a sequence", vals.span()));
+                    return Err(err(
+                        self.file,
+                        &vchain,
+                        "Rule exception values must be a sequence",
+                        vals.span(),
+                    ));
                 };
                 for v in &vseq.items {
                     let mut ichain = vchain.clone();
@@ -724,7 +958,12 @@ impl Cx<'_> {
                     values.push(self.exception_value(v, &ichain)?);
                 }
             } else if append {
-                self.warn(Code::LoadAppendNoValues, "Overriding/appending exception with no values", &ectx, ex.span());
+                self.warn(
+                    Code::LoadAppendNoValues,
+                    "Overriding/appending exception with no values",
+                    &ectx,
+                    ex.span(),
+                );
             }
             let to_strings = |v: Option<ExceptionValue>| -> Option<Strings> {
                 match v? {
@@ -771,7 +1010,12 @@ impl Cx<'_> {
                 return Ok(None);
             }
             let span = self.key_span();
-            return Err(err(self.file, chain, format!("Item has no mapping for key '{key}'"), span));
+            return Err(err(
+                self.file,
+                chain,
+                format!("Item has no mapping for key '{key}'"),
+                span,
+            ));
         };
         let mut vchain = chain.to_vec();
         vchain.push(Loc::new("value for", key, node.span().start as usize));

@@ -147,7 +147,7 @@ impl Code {
 }
 
 /// A yaml-cpp style position: 0-based line and column, 0-based byte offset.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Position {
     /// File name as given, or for a condition expression `"<first 17 chars>..."`.
     pub name: String,
@@ -160,7 +160,7 @@ pub struct Position {
 }
 
 /// One step of a context chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Location {
     /// `rules content`, `rule`, `rule condition`, `condition expression`, `value for` …
     pub item_type: String,

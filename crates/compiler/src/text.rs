@@ -65,7 +65,11 @@ impl SourcedText {
     }
 
     /// The part `range` of a scalar's value (e.g. after trimming), keeping its origin.
-    pub fn from_scalar_part(value: &str, range: std::ops::Range<usize>, scalar: usize) -> SourcedText {
+    pub fn from_scalar_part(
+        value: &str,
+        range: std::ops::Range<usize>,
+        scalar: usize,
+    ) -> SourcedText {
         let text = value.get(range.clone()).unwrap_or_default().to_string();
         let len = text.len();
         SourcedText {

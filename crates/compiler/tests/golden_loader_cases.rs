@@ -13,7 +13,9 @@ fn shared() -> Option<PathBuf> {
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -68,7 +70,10 @@ fn describe_doc(shared: &Path, r: &Value) -> Value {
         return Value::Null;
     };
     let mut text = String::new();
-    if flate2::read::GzDecoder::new(f).read_to_string(&mut text).is_err() {
+    if flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .is_err()
+    {
         return Value::Null;
     }
     serde_json::from_str(&text).unwrap_or(Value::Null)
@@ -103,8 +108,15 @@ fn loader_cases_match_falco() {
         if names.is_empty() {
             continue;
         }
-        let contents: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(root.join(n)).unwrap_or_default()).collect();
-        let inputs: Vec<Input> = names.iter().zip(&contents).map(|(n, b)| Input { name: n, bytes: b }).collect();
+        let contents: Vec<Vec<u8>> = names
+            .iter()
+            .map(|n| std::fs::read(root.join(n)).unwrap_or_default())
+            .collect();
+        let inputs: Vec<Input> = names
+            .iter()
+            .zip(&contents)
+            .map(|(n, b)| Input { name: n, bytes: b })
+            .collect();
         let opts = LoadOptions {
             profile: profile(&doc["plugins_loaded"]),
             mode: Mode::Falco,
@@ -114,7 +126,9 @@ fn loader_cases_match_falco() {
         checked += 1;
         let case = doc["case"].as_str().unwrap_or("?");
         for (i, g) in results.iter().enumerate() {
-            let Some(ours) = loaded.results.get(i) else { continue };
+            let Some(ours) = loaded.results.get(i) else {
+                continue;
+            };
             let to_keys = |l: &Vec<falcoc_compiler::result::LoadMessage>| {
                 let mut v: Vec<Key> = l
                     .iter()
@@ -133,7 +147,11 @@ fn loader_cases_match_falco() {
             let (we, ww) = (keys(&g["errors"]), keys(&g["warnings"]));
             let (oe, ow) = (to_keys(&ours.errors), to_keys(&ours.warnings));
             if we != oe || ww != ow {
-                let msg = ours.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                let msg = ours
+                    .errors
+                    .first()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default();
                 let gmsg = g["errors"][0]["message"].as_str().unwrap_or("");
                 failures.push(format!(
                     "{case} file {i}: errors want {we:?} got {oe:?}; warnings want {ww:?} got {ow:?}; ours: {msg:?}; falco: {gmsg:?}"
@@ -145,16 +163,24 @@ fn loader_cases_match_falco() {
         if let Some(rules) = describe["rules"].as_array() {
             for r in rules {
                 let name = r["info"]["name"].as_str().unwrap_or("");
-                let Some(want) = r["details"]["condition_compiled"].as_str() else { continue };
+                let Some(want) = r["details"]["condition_compiled"].as_str() else {
+                    continue;
+                };
                 compiled_checked += 1;
                 match loaded.rules.iter().find(|x| x.name == name) {
                     Some(x) if x.compiled_condition == want => {}
-                    Some(x) => failures.push(format!("{case} rule {name}: compiled {:?}, want {want:?}", x.compiled_condition)),
+                    Some(x) => failures.push(format!(
+                        "{case} rule {name}: compiled {:?}, want {want:?}",
+                        x.compiled_condition
+                    )),
                     None => failures.push(format!("{case} rule {name}: not compiled")),
                 }
             }
         }
     }
-    eprintln!("loader cases: {checked} validated, {compiled_checked} compiled conditions, {} differences", failures.len());
+    eprintln!(
+        "loader cases: {checked} validated, {compiled_checked} compiled conditions, {} differences",
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -14,7 +14,9 @@ fn shared() -> Option<PathBuf> {
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -32,8 +34,16 @@ fn profile(name: &str) -> PluginProfile {
         other => {
             let variant = other.strip_prefix("all-").unwrap_or("k8saudit");
             let names = [
-                "container", variant, "cloudtrail", "gcpaudit", "github", "okta", "json", "dummy",
-                "dummy_c", "dummy_rs",
+                "container",
+                variant,
+                "cloudtrail",
+                "gcpaudit",
+                "github",
+                "okta",
+                "json",
+                "dummy",
+                "dummy_c",
+                "dummy_rs",
             ];
             PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::all())
         }
@@ -88,7 +98,10 @@ fn describe_doc(shared: &Path, r: &Value) -> Value {
         return Value::Null;
     };
     let mut text = String::new();
-    if flate2::read::GzDecoder::new(f).read_to_string(&mut text).is_err() {
+    if flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut text)
+        .is_err()
+    {
         return Value::Null;
     }
     serde_json::from_str(&text).unwrap_or(Value::Null)
@@ -106,8 +119,12 @@ fn run_profile(dir: &str) -> (usize, Vec<String>) {
     let mut checked = 0;
     let mut failures = Vec::new();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else { continue };
-        let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let Ok(doc) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
         let names: Vec<String> = doc["files"]
             .as_array()
             .into_iter()
@@ -137,7 +154,9 @@ fn run_profile(dir: &str) -> (usize, Vec<String>) {
         let describe = describe_doc(&shared, &doc["describe"]["falco_describe_results"]);
         for r in describe["rules"].as_array().into_iter().flatten() {
             let name = r["info"]["name"].as_str().unwrap_or("");
-            let Some(want) = r["details"]["condition_compiled"].as_str() else { continue };
+            let Some(want) = r["details"]["condition_compiled"].as_str() else {
+                continue;
+            };
             match loaded.rules.iter().find(|x| x.name == name) {
                 Some(x) if x.compiled_condition == want => {}
                 Some(x) => failures.push(format!(
@@ -168,9 +187,15 @@ fn run_profile(dir: &str) -> (usize, Vec<String>) {
                         .iter()
                         .filter(|(_, n)| **n != 0)
                         .take(6)
-                        .map(|(k, n)| format!("{}{:?}", if *n > 0 { "missing " } else { "extra " }, k))
+                        .map(|(k, n)| {
+                            format!("{}{:?}", if *n > 0 { "missing " } else { "extra " }, k)
+                        })
                         .collect();
-                    let first_err = ours.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                    let first_err = ours
+                        .errors
+                        .first()
+                        .map(|e| e.message.clone())
+                        .unwrap_or_default();
                     failures.push(format!(
                         "{} [{}] {kind}: {} (ours first error: {first_err})",
                         f.strip_prefix(&shared).unwrap_or(&f).display(),
@@ -187,13 +212,19 @@ fn run_profile(dir: &str) -> (usize, Vec<String>) {
 #[test]
 fn golden_validate_all_plugins() {
     let (n, failures) = run_profile("plugins-all");
-    eprintln!("plugins-all: {n} validations, {} differences", failures.len());
+    eprintln!(
+        "plugins-all: {n} validations, {} differences",
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn golden_validate_container_only() {
     let (n, failures) = run_profile("plugins-container-only");
-    eprintln!("plugins-container-only: {n} validations, {} differences", failures.len());
+    eprintln!(
+        "plugins-container-only: {n} validations, {} differences",
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

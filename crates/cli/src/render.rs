@@ -1,0 +1,204 @@
+//! Renderers of load results: falcoc's located diagnostics (human), Falco's JSON
+//! (`falco_load_results`), SARIF 2.1.0 and GitHub workflow annotations.
+
+use falcoc_compiler::result::{FileResult, LoadMessage};
+use falcoc_lang::diagnostic::{self, Diagnostic, Severity, SourceFile};
+use serde_json::{json, Value};
+
+/// Every message of every file, errors first within a file.
+fn messages(results: &[FileResult]) -> impl Iterator<Item = &LoadMessage> {
+    results
+        .iter()
+        .flat_map(|r| r.errors.iter().chain(r.warnings.iter()))
+}
+
+fn severity(m: &LoadMessage) -> Severity {
+    if m.code.is_error() {
+        Severity::Error
+    } else {
+        Severity::Warning
+    }
+}
+
+/// The innermost named item of a message's context, e.g. `rule 'Read shadow'`.
+fn item_of(m: &LoadMessage) -> Option<String> {
+    m.locations
+        .iter()
+        .rev()
+        .find(|l| !l.item_name.is_empty() && l.item_type != "condition expression")
+        .map(|l| format!("{} '{}'", l.item_type, l.item_name))
+}
+
+/// Converts a load message to a located diagnostic.
+pub fn to_diagnostic(m: &LoadMessage) -> Diagnostic {
+    let mut d = Diagnostic::new(severity(m), m.code.as_str(), m.message.clone());
+    if let Some((file, span)) = m.span {
+        d = d.with_primary(file, span, "");
+    }
+    if let Some(item) = item_of(m) {
+        d = d.with_note(format!("in {item}"));
+    }
+    d
+}
+
+/// Human output: codespan-reporting diagnostics.
+pub fn human(results: &[FileResult], files: &[SourceFile], color: bool) -> String {
+    let diags: Vec<Diagnostic> = messages(results).map(to_diagnostic).collect();
+    if color {
+        use codespan_reporting::term::termcolor::{Ansi, WriteColor};
+        let mut out = Ansi::new(Vec::new());
+        let _ = diagnostic::render(&mut out, files, &diags);
+        let _ = out.reset();
+        String::from_utf8_lossy(&out.into_inner()).into_owned()
+    } else {
+        diagnostic::render_to_string(files, &diags)
+    }
+}
+
+fn message_json(m: &LoadMessage) -> Value {
+    let locations: Vec<Value> = m
+        .locations
+        .iter()
+        .map(|l| {
+            json!({
+                "item_name": l.item_name,
+                "item_type": l.item_type,
+                "position": {
+                    "column": l.position.column,
+                    "line": l.position.line,
+                    "name": l.position.name,
+                    "offset": l.position.offset,
+                }
+            })
+        })
+        .collect();
+    let mut v = json!({
+        "code": m.code.as_str(),
+        "codedesc": m.code.codedesc(),
+        "context": { "locations": locations, "snippet": m.snippet },
+        "message": m.message,
+    });
+    if let (Some(f), Some(obj)) = (&m.deprecated_field, v.as_object_mut()) {
+        obj.insert("deprecated_field".into(), json!(f));
+    }
+    v
+}
+
+/// Falco's `-V` JSON: `{"falco_load_results": [...]}` with keys in alphabetical order.
+pub fn falco_json(results: &[FileResult]) -> Value {
+    let per_file: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            json!({
+                "errors": r.errors.iter().map(message_json).collect::<Vec<_>>(),
+                "name": r.name,
+                "successful": r.successful(),
+                "warnings": r.warnings.iter().map(message_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "falco_load_results": per_file })
+}
+
+fn region(files: &[SourceFile], m: &LoadMessage) -> Option<(String, Value)> {
+    let (fi, span) = m.span?;
+    let f = files.get(fi)?;
+    let (sl, sc) = f.line_col(span.start as usize);
+    let (el, ec) = f.line_col(span.end.max(span.start) as usize);
+    Some((
+        f.name.clone(),
+        json!({ "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec }),
+    ))
+}
+
+/// SARIF 2.1.0, one run, one result per message.
+pub fn sarif(results: &[FileResult], files: &[SourceFile]) -> Value {
+    let mut rule_ids: Vec<&'static str> = messages(results).map(|m| m.code.as_str()).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<Value> = rule_ids
+        .iter()
+        .filter_map(|id| {
+            falcoc_compiler::result::Code::ALL
+                .iter()
+                .find(|c| c.as_str() == *id)
+                .map(|c| json!({ "id": id, "shortDescription": { "text": c.short_name() } }))
+        })
+        .collect();
+    let out: Vec<Value> = messages(results)
+        .map(|m| {
+            let mut r = json!({
+                "ruleId": m.code.as_str(),
+                "level": if m.code.is_error() { "error" } else { "warning" },
+                "message": { "text": m.message },
+            });
+            let file = m
+                .locations
+                .first()
+                .map(|l| l.position.name.clone())
+                .unwrap_or_default();
+            let loc = match region(files, m) {
+                Some((name, reg)) => json!({
+                    "physicalLocation": { "artifactLocation": { "uri": name }, "region": reg }
+                }),
+                None => json!({ "physicalLocation": { "artifactLocation": { "uri": file } } }),
+            };
+            if let Some(obj) = r.as_object_mut() {
+                obj.insert("locations".into(), json!([loc]));
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "falcoc",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": out,
+        }]
+    })
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow commands (`::error file=…,line=…::message`).
+pub fn github(results: &[FileResult], files: &[SourceFile]) -> String {
+    let mut out = String::new();
+    for m in messages(results) {
+        let kind = if m.code.is_error() {
+            "error"
+        } else {
+            "warning"
+        };
+        let mut props = Vec::new();
+        if let Some((fi, span)) = m.span {
+            if let Some(f) = files.get(fi) {
+                let (l, c) = f.line_col(span.start as usize);
+                let (el, ec) = f.line_col(span.end.max(span.start) as usize);
+                props.push(format!("file={}", escape_property(&f.name)));
+                props.push(format!("line={l},col={c},endLine={el},endColumn={ec}"));
+            }
+        } else if let Some(l) = m.locations.first() {
+            props.push(format!("file={}", escape_property(&l.position.name)));
+        }
+        props.push(format!("title={}", escape_property(m.code.as_str())));
+        out.push_str(&format!(
+            "::{kind} {}::{}\n",
+            props.join(","),
+            escape_data(&m.message)
+        ));
+    }
+    out
+}
