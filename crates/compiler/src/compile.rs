@@ -237,9 +237,10 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
         }
     }
 
-    // Unused macros and lists.
+    // Unused macros and lists (a macro that did not parse was reported already).
     for m in &c.macros {
-        if !macro_used.contains(&m.name) {
+        let broken = table.get(&m.name).is_some_and(|d| d.body.is_none());
+        if !macro_used.contains(&m.name) && !broken {
             let locs = vec![Loc::new("macro", m.name.clone(), m.last.offset)];
             out.issues.push(
                 Issue::new(
