@@ -106,7 +106,14 @@ pub fn load(inputs: &[Input<'_>], opts: &LoadOptions) -> Loaded {
             } else if d.message.starts_with("Unexpected element type") {
                 locs.push(Loc::new("rules content item", "", span.start as usize));
             }
-            Issue::new(code, d.message.clone(), fi, locs).at(span)
+            // Falco prints yaml-cpp's exception text, which starts with `yaml-cpp: `.
+            let message =
+                if code == Code::LoadErrYamlParse && d.message.starts_with("error at line") {
+                    format!("yaml-cpp: {}", d.message)
+                } else {
+                    d.message.clone()
+                };
+            Issue::new(code, message, fi, locs).at(span)
         });
         let parse_failed = reader_error
             .as_ref()

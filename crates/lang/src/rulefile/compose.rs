@@ -103,6 +103,32 @@ struct Composer<'t> {
     all_precise: bool,
 }
 
+/// yaml-cpp's wording (`ErrorMsg` in yaml-cpp's `exceptions.h`) for the libyaml problems
+/// that have a clear counterpart, so that the common syntax errors read as in Falco.
+fn yaml_cpp_wording(libyaml_problem: &str) -> Option<&'static str> {
+    Some(match libyaml_problem {
+        "mapping values are not allowed in this context" => "illegal map value",
+        "block sequence entries are not allowed in this context" => "illegal block entry",
+        "found character that cannot start any token" => "unknown token",
+        "found unexpected end of stream" => "illegal EOF in scalar",
+        "found unexpected document indicator" => "illegal document indicator in scalar",
+        "found a tab character where an indentation space is expected" => {
+            "illegal tab when looking for indentation"
+        }
+        "found an indentation indicator equal to 0" => {
+            "cannot set zero indentation for a block scalar"
+        }
+        "did not find expected ',' or ']'" => "end of sequence flow not found",
+        "did not find expected ',' or '}'" => "end of map flow not found",
+        "did not find expected '-' indicator" => "end of sequence not found",
+        "did not find expected key" => "end of map not found",
+        "did not find expected hexdecimal number" => {
+            "bad character found while scanning hex number"
+        }
+        _ => return None,
+    })
+}
+
 /// yaml-cpp's `IsNullString`.
 fn is_null_string(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
@@ -245,6 +271,8 @@ fn compose_with(text: &str, input: &[u8], index: &LineIndex) -> Pass {
             EventData::StreamEnd => break,
             EventData::StreamStart { .. } | EventData::DocumentStart { .. } => Ok(()),
             EventData::DocumentEnd { .. } => {
+                // Anchors are local to their document.
+                c.anchors.clear();
                 let root = c.root.take().unwrap_or(Node::Null(Null {
                     span: Span::new(start, start),
                 }));
@@ -334,7 +362,13 @@ impl Composer<'_> {
         let at = e
             .problem_mark()
             .map_or(self.last_offset, |m| self.offset(m.index));
-        let mut diag = self.error_at(at, e.problem().to_string());
+        let problem = e.problem();
+        let mut diag = match yaml_cpp_wording(problem) {
+            Some(msg) => self
+                .error_at(at, msg.to_string())
+                .with_note(format!("libyaml: {problem}")),
+            None => self.error_at(at, problem.to_string()),
+        };
         if let (Some(context), Some(mark)) = (e.context(), e.context_mark()) {
             let c = self.offset(mark.index);
             let (line, col) = self.index.line_col(self.text, c);
@@ -474,7 +508,7 @@ impl Composer<'_> {
         let Some((node, stats)) = self.anchors.get(name) else {
             return Err(Box::new(self.error_at(
                 start,
-                format!("the referenced anchor '{name}' is not defined"),
+                format!("the referenced anchor is not defined: {name}"),
             )));
         };
         let (node, stats) = (node.clone(), *stats);
@@ -520,11 +554,16 @@ impl Composer<'_> {
     }
 
     fn close(&mut self, end: usize) {
-        let Some(frame) = self.stack.pop() else {
+        let Some(mut frame) = self.stack.pop() else {
             return;
         };
         let end = if frame.flow { end } else { frame.last_end };
         let span = Span::new(frame.start, end.max(frame.start));
+        // Collections are small and many; give back the growth slack.
+        match &mut frame.body {
+            Body::Seq(items) => items.shrink_to_fit(),
+            Body::Map { entries, .. } => entries.shrink_to_fit(),
+        }
         let node = match frame.body {
             Body::Seq(items) => Node::Sequence(Sequence {
                 span,

@@ -6,7 +6,9 @@
 //! [`Node`]s that know their byte [`Span`]s — down to every byte *inside* a scalar: for a
 //! condition written as a folded `>` block, a double-quoted string with escapes or a
 //! multi-line plain scalar, [`Scalar::source_offset`] maps an offset in the decoded
-//! condition back to the exact byte of the file (see [`scalar`](self::Scalar) for how).
+//! condition back to the exact byte of the file. It does so with a "marker pass": the
+//! reader re-scans each scalar's source itself, decoding it again while recording which
+//! source bytes produce which value bytes, and checks that it gets the parser's value.
 //! [`ReadResult::mark`] turns a byte offset into the yaml-cpp mark Falco prints, and
 //! [`ReadResult::line_col`] into a 1-based line/column for our own diagnostics.
 //!
@@ -26,7 +28,9 @@
 //!
 //! Like Falco, the reader stops at the first error: `items` holds the items before it.
 //! A YAML syntax error (`LOAD_ERR_YAML_PARSE`, message `error at line L, column C: ...`
-//! with yaml-cpp's 1-based line and byte column; Falco prefixes `yaml-cpp: `) is always
+//! with yaml-cpp's 1-based line and byte column, and yaml-cpp's wording such as `illegal
+//! map value` where libyaml's problem has a clear counterpart; Falco prefixes
+//! `yaml-cpp: `; positions of syntax errors may differ from yaml-cpp's) is always
 //! `diagnostics[0]`, because yaml-cpp parses the whole stream before Falco looks at any
 //! item: a Falco-compatible loader reports only [`ReadResult::error`]. Items of the
 //! documents before a syntax error, and the complete items of a sequence cut short by it,
@@ -37,9 +41,10 @@
 //!
 //! # Bounds
 //!
-//! Time and memory are linear in the input (a 50 MB file reads in well under a second in
-//! a release build). Nesting is limited to [`MAX_DEPTH`] = 500 levels (yaml-cpp's own
-//! limit), so `[[[[...` cannot overflow any stack; alias expansion copies at most
+//! Time and memory are linear in the input (a 50 MB rules file takes about 2 s of CPU and
+//! under 1 GB of memory in a release build; real rule files are below 1 MB). Nesting is
+//! limited to [`MAX_DEPTH`] = 500 levels (yaml-cpp's own limit), so `[[[[...` cannot
+//! overflow any stack; alias expansion copies at most
 //! [`MAX_ALIAS_EXPANSION_NODES`] nodes and [`MAX_ALIAS_EXPANSION_BYTES`] scalar bytes per
 //! file; files must be smaller than 4 GiB (spans are `u32`).
 //!
@@ -60,7 +65,10 @@
 //! here: a file that does not end with a line break gets one appended for the parser
 //! (the port panics on a block scalar ending at EOF; offsets are unchanged and the
 //! scalar's value is taken without that extra `\n`, as yaml-cpp reads it), and any other
-//! panic of the parser is caught and reported as a YAML error. Scalar values are
+//! panic of the parser is caught and reported as a YAML error. libyaml also rejects a TAB
+//! in the leading white space of a blank or comment-only line, which yaml-cpp skips; on
+//! that error the file is parsed once more with those TABs read as spaces (unless that
+//! would change a block scalar's value). Scalar values are
 //! re-decoded from the source by our own marker pass and cross-checked against the
 //! parser's.
 //!

@@ -13,7 +13,7 @@
 //!   space. All their bytes map to the first byte of the source text that produced them
 //!   (the backslash, the quote pair, the line break).
 //!
-//! The decoder follows libyaml's scanner (the parser we use, see the module above)
+//! The decoder follows the scanner of libyaml (the parser we use, see `rulefile`)
 //! rule for rule: line breaks are CR LF, CR, LF, NEL, LS and PS; leading and trailing
 //! white space around a line break is dropped in flow scalars; the first line break of a
 //! run folds to a space and each further one is kept; escaped line breaks vanish; block
