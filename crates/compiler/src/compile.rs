@@ -81,16 +81,33 @@ struct Lists {
     /// (name, joined quoted items), in definition order.
     joined: Vec<(String, String)>,
     used: HashSet<String>,
+    /// Finds the list names in a text (a superset of where substitution applies).
+    finder: Option<aho_corasick::AhoCorasick>,
+    /// For each list, the later lists whose names occur in its replacement text.
+    introduces: Vec<Vec<usize>>,
+}
+
+impl Lists {
+    /// Indexes of the lists whose names occur in `text`.
+    fn candidates(&self, text: &str) -> BTreeSet<usize> {
+        match &self.finder {
+            Some(f) => f
+                .find_overlapping_iter(text)
+                .map(|m| m.pattern().as_usize())
+                .collect(),
+            None => BTreeSet::new(),
+        }
+    }
 }
 
 fn compile_lists(c: &Collection) -> Lists {
     let mut joined: Vec<(String, String)> = Vec::new();
     let mut used = HashSet::new();
-    let mut raw: Vec<(String, Vec<String>)> = Vec::new();
+    let mut raw: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
     for l in &c.lists {
         let mut items = Vec::new();
         for it in &l.items {
-            if let Some((_, earlier)) = raw.iter().find(|(n, _)| n == it) {
+            if let Some(earlier) = raw.get(it.as_str()) {
                 used.insert(it.clone());
                 items.extend(earlier.iter().cloned());
             } else {
@@ -99,15 +116,39 @@ fn compile_lists(c: &Collection) -> Lists {
         }
         let quoted: Vec<String> = items.iter().map(|i| quote_item(i)).collect();
         joined.push((l.name.clone(), quoted.join(", ")));
-        raw.push((l.name.clone(), items));
+        raw.insert(l.name.as_str(), items);
     }
-    Lists { joined, used }
+    let finder = aho_corasick::AhoCorasick::new(joined.iter().map(|(n, _)| n.as_str())).ok();
+    let mut lists = Lists {
+        joined,
+        used,
+        finder,
+        introduces: Vec::new(),
+    };
+    lists.introduces = (0..lists.joined.len())
+        .map(|i| {
+            lists
+                .candidates(&lists.joined[i].1)
+                .into_iter()
+                .filter(|&j| j > i)
+                .collect()
+        })
+        .collect();
+    lists
 }
 
+/// Falco's list substitution: every list, in definition order, replaced in the text as it
+/// stands after the lists before it. Only the lists whose names occur (in the text or in
+/// the items substituted so far) are tried.
 fn substitute_lists(text: &mut SourcedText, lists: &Lists, used: &mut HashSet<String>) {
-    for (name, items) in &lists.joined {
+    let mut candidates = lists.candidates(&text.text);
+    let mut next = 0;
+    while let Some(&i) = candidates.range(next..).next() {
+        next = i + 1;
+        let (name, items) = &lists.joined[i];
         if text.substitute_list(name, items) {
             used.insert(name.clone());
+            candidates.extend(lists.introduces[i].iter().copied());
         }
     }
 }
