@@ -38,6 +38,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_dependency_panics();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -51,4 +52,20 @@ fn main() -> ExitCode {
         Command::Compile(a) => cmd_compile::run(a),
     };
     ExitCode::from(code)
+}
+
+/// The YAML parser (libyaml-safer) can panic on some malformed inputs; the rule-file reader
+/// catches that and reports a located error. Keep the default hook for everything else,
+/// but do not print the caught dependency panic on top of the real diagnostic.
+fn quiet_dependency_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|l| l.file().contains("libyaml-safer"))
+        {
+            return;
+        }
+        default(info);
+    }));
 }
