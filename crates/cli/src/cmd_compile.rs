@@ -7,7 +7,7 @@
 use crate::cmd_lint::{profile, read_files};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::events;
-use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
+use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Mode};
 
 /// Arguments of `falcoc compile`.
 #[derive(clap::Args)]
@@ -49,15 +49,16 @@ pub fn run(args: CompileArgs) -> u8 {
         .iter()
         .map(|(n, b)| Input { name: n, bytes: b })
         .collect();
-    let profile = match profile(&args.plugins, &inputs) {
+    let read = read_inputs(&inputs);
+    let profile = match profile(&args.plugins, &read) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: --plugins: {e}");
             return EXIT_USAGE;
         }
     };
-    let loaded = load(
-        &inputs,
+    let loaded = load_read(
+        read,
         &LoadOptions {
             profile: profile.clone(),
             mode: Mode::Falco,

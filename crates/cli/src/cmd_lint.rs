@@ -4,9 +4,10 @@
 use crate::render;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::fields::PluginProfile;
-use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
+use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Mode};
 use falcoc_compiler::result::{FileResult, LoadMessage};
 use falcoc_lang::diagnostic::SourceFile;
+use falcoc_lang::rulefile::ReadResult;
 use std::io::IsTerminal;
 
 /// Output formats.
@@ -44,10 +45,10 @@ pub struct LintArgs {
     color: String,
 }
 
-/// The plugin profile named on the command line (`auto` is decided from the inputs).
-pub fn profile(spec: &str, inputs: &[Input<'_>]) -> Result<PluginProfile, String> {
+/// The plugin profile named on the command line (`auto` is decided from the files).
+pub fn profile(spec: &str, files: &[ReadResult]) -> Result<PluginProfile, String> {
     match spec {
-        "auto" => Ok(falcoc_compiler::load::auto_profile(inputs)),
+        "auto" => Ok(falcoc_compiler::load::auto_profile_of(files)),
         "all" => Ok(PluginProfile::all()),
         "container" => Ok(PluginProfile::container_only()),
         "none" => Ok(PluginProfile::none()),
@@ -120,7 +121,8 @@ pub fn run(args: LintArgs) -> u8 {
         .iter()
         .map(|(n, b)| Input { name: n, bytes: b })
         .collect();
-    let profile = match profile(&args.plugins, &inputs) {
+    let read = read_inputs(&inputs);
+    let profile = match profile(&args.plugins, &read) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: --plugins: {e}");
@@ -132,8 +134,8 @@ pub fn run(args: LintArgs) -> u8 {
     } else {
         Mode::AllProblems
     };
-    let loaded = load(
-        &inputs,
+    let loaded = load_read(
+        read,
         &LoadOptions {
             profile,
             mode,

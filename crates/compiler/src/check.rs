@@ -602,7 +602,14 @@ impl Checker<'_> {
         if op == CmpOp::Regex && regex_is_simple(v) {
             push(regex_hint_message(v));
         }
-        if !nospaces.is_empty() && self.resolver.lookup(self.source, &nospaces, None).is_ok() {
+        // Every field name has a dot and starts with a letter: skip the lookup otherwise
+        // (large lists of plain values are common).
+        let may_be_field = nospaces.contains('.')
+            && nospaces
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphabetic);
+        if may_be_field && self.resolver.lookup(self.source, &nospaces, None).is_ok() {
             push(format!(
                 "'{v}' may be a valid field misused as a const string value"
             ));

@@ -17,7 +17,7 @@ use crate::text::SourcedText;
 use falcoc_lang::condition::{self, ast::Expr};
 use falcoc_lang::span::ParserPos;
 use falcoc_lang::Span;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A rule after compilation.
 #[derive(Debug, Clone)]
@@ -67,6 +67,62 @@ pub struct Compiled {
     pub rules: Vec<CompiledRule>,
     /// Errors and warnings, in Falco's order.
     pub issues: Vec<Issue>,
+}
+
+/// Results that do not change between the compiles of one load (Falco recompiles the whole
+/// collection after every file): parses by text, checks by (text, expansion, source) and
+/// outputs by (text, source).
+#[derive(Debug, Default)]
+pub struct CompileCache {
+    parsed: HashMap<String, Result<Expr, condition::ParseError>>,
+    checked: HashMap<(String, String, String), Result<Checked, check::CheckError>>,
+    outputs: HashMap<(String, String), Result<RuleOutput, output::OutputError>>,
+}
+
+impl CompileCache {
+    fn parse(&mut self, text: &str) -> Result<Expr, condition::ParseError> {
+        if let Some(r) = self.parsed.get(text) {
+            return r.clone();
+        }
+        let r = condition::parse(text);
+        self.parsed.insert(text.to_string(), r.clone());
+        r
+    }
+
+    fn check(
+        &mut self,
+        text: &str,
+        expanded: &Expr,
+        source: &str,
+        profile: &PluginProfile,
+    ) -> Result<Checked, check::CheckError> {
+        let key = (
+            text.to_string(),
+            condition::print::as_string(expanded),
+            source.to_string(),
+        );
+        if let Some(r) = self.checked.get(&key) {
+            return r.clone();
+        }
+        let r = check::check_condition(expanded, source, profile);
+        self.checked.insert(key, r.clone());
+        r
+    }
+
+    fn output(
+        &mut self,
+        text: &str,
+        source: &str,
+        profile: &PluginProfile,
+    ) -> Result<RuleOutput, output::OutputError> {
+        let key = (text.to_string(), source.to_string());
+        if let Some(r) = self.outputs.get(&key) {
+            return r.clone();
+        }
+        let r = output::compile_rule_output(text, source, profile);
+        self.outputs.insert(key, r.clone());
+        r
+    }
 }
 
 /// Options for [`compile`].
@@ -179,7 +235,12 @@ fn source_span(
 }
 
 /// Compiles the whole collection.
-pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>) -> Compiled {
+pub fn compile(
+    c: &Collection,
+    scalars: &ScalarStore,
+    opts: &CompileOptions<'_>,
+    cache: &mut CompileCache,
+) -> Compiled {
     let mut out = Compiled::default();
     let mut lists = compile_lists(c);
     let mut list_used = std::mem::take(&mut lists.used);
@@ -191,7 +252,7 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
     for m in &c.macros {
         let mut text = m.condition.clone();
         substitute_lists(&mut text, &lists, &mut list_used);
-        let body = match condition::parse(&text.text) {
+        let body = match cache.parse(&text.text) {
             Ok(e) => Some(e),
             Err(e) => {
                 let locs = vec![
@@ -262,6 +323,7 @@ pub fn compile(c: &Collection, scalars: &ScalarStore, opts: &CompileOptions<'_>)
             opts,
             &mut list_used,
             &mut macro_used,
+            cache,
         ) {
             Ok((rule, issues)) => {
                 out.issues.extend(issues);
@@ -334,6 +396,7 @@ fn compile_rule(
     opts: &CompileOptions<'_>,
     list_used: &mut HashSet<String>,
     macro_used: &mut HashSet<String>,
+    cache: &mut CompileCache,
 ) -> RuleResult {
     let mut issues = Vec::new();
     let file = r.last.file;
@@ -341,7 +404,7 @@ fn compile_rule(
     let item_span = Span::new(r.first.offset, r.first.end);
 
     // Output.
-    let out = match output::compile_rule_output(&r.def.output.text, &r.source, opts.profile) {
+    let out = match cache.output(&r.def.output.text, &r.source, opts.profile) {
         Ok(o) => o,
         Err(e) => {
             for w in &e.warnings {
@@ -421,7 +484,7 @@ fn compile_rule(
             Loc::new("rule condition", "", r.def.condition_offset),
         ]
     };
-    let ast = match condition::parse(&text.text) {
+    let ast = match cache.parse(&text.text) {
         Ok(a) => a,
         Err(e) => {
             let mut i = Issue::new(
@@ -456,7 +519,7 @@ fn compile_rule(
     macro_used.extend(used_macros.iter().cloned());
 
     // Check fields, types, operators, constants.
-    let checked = match check::check_condition(&expanded, &r.source, opts.profile) {
+    let checked = match cache.check(&text.text, &expanded, &r.source, opts.profile) {
         Ok(c) => c,
         Err(e) => {
             for w in &e.warnings {

@@ -55,3 +55,4 @@ pub mod text;
 pub mod version;
 
 pub use load::{load, Input, LoadOptions, Loaded, Mode};
+pub mod lints;

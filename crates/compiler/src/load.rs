@@ -72,23 +72,37 @@ impl Loaded {
     }
 }
 
+/// Reads `inputs` (no I/O: they are bytes) with the rule-file reader.
+pub fn read_inputs(inputs: &[Input<'_>]) -> Vec<ReadResult> {
+    inputs
+        .iter()
+        .map(|i| read_rules_file(i.name, i.bytes))
+        .collect()
+}
+
 /// Loads `inputs` in order into one engine.
 pub fn load(inputs: &[Input<'_>], opts: &LoadOptions) -> Loaded {
+    load_read(read_inputs(inputs), opts)
+}
+
+/// Loads files already read with [`read_inputs`] (so a caller can look at them first,
+/// e.g. with [`auto_profile_of`]).
+pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
     let falco = opts.mode == Mode::Falco;
-    let mut files = Vec::with_capacity(inputs.len());
-    let mut results = Vec::with_capacity(inputs.len());
+    let mut files = Vec::with_capacity(read_files.len());
+    let mut results = Vec::with_capacity(read_files.len());
     let mut collection = Collection::default();
     let mut scalars = ScalarStore::default();
     let mut rules = Vec::new();
     let mut order = 0usize;
+    let mut cache = compile::CompileCache::default();
     let field_check = |source: &str, field: &str| -> bool {
         if !opts.profile.has_source(source) {
             return true;
         }
         exception_field_ok(&opts.profile, source, field)
     };
-    for (fi, input) in inputs.iter().enumerate() {
-        let mut read = read_rules_file(input.name, input.bytes);
+    for (fi, mut read) in read_files.into_iter().enumerate() {
         read.set_file_index(fi);
         let mut issues: Vec<Issue> = Vec::new();
         let mut failed = false;
@@ -199,6 +213,7 @@ pub fn load(inputs: &[Input<'_>], opts: &LoadOptions) -> Loaded {
                     profile: &opts.profile,
                     stop_at_first_error: falco,
                 },
+                &mut cache,
             );
             issues.extend(compiled.issues);
             rules = compiled.rules;
@@ -240,9 +255,13 @@ fn exception_field_ok(profile: &PluginProfile, source: &str, field: &str) -> boo
 /// `falco.yaml` does) plus, for each `required_plugin_versions` entry, the first plugin of
 /// the entry and its alternatives whose field table we know.
 pub fn auto_profile(inputs: &[Input<'_>]) -> PluginProfile {
+    auto_profile_of(&read_inputs(inputs))
+}
+
+/// [`auto_profile`] of files already read.
+pub fn auto_profile_of(files: &[ReadResult]) -> PluginProfile {
     let mut names: Vec<&'static str> = vec!["container"];
-    for input in inputs {
-        let read = read_rules_file(input.name, input.bytes);
+    for read in files {
         for item in &read.items {
             let Some(seq) = item
                 .get("required_plugin_versions")
