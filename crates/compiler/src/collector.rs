@@ -494,15 +494,15 @@ fn validate_exceptions(
                     Some(Strings::Many(_)) => {
                         return Err(err("Fields and comps must both be strings".into()))
                     }
-                    Some(Strings::One(c)) => {
-                        if !matches!(c.as_str(), "in" | "pmatch" | "intersects") {
-                            return Err(err(
-                                "When fields is a single value, comps must be one of (in, pmatch, intersects)"
-                                    .into(),
-                            ));
-                        }
+                    Some(Strings::One(c))
+                        if !matches!(c.as_str(), "in" | "pmatch" | "intersects") =>
+                    {
+                        return Err(err(
+                            "When fields is a single value, comps must be one of (in, pmatch, intersects)"
+                                .into(),
+                        ));
                     }
-                    None => {}
+                    _ => {}
                 }
                 if !fields(source, f) {
                     return Err(err(format!("'{f}' is not a supported filter field")));

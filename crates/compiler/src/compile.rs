@@ -210,12 +210,12 @@ fn substitute_lists(text: &mut SourcedText, lists: &Lists, used: &mut HashSet<St
 }
 
 /// Falco's condition-expression name for a condition text.
-fn cond_expr(text: &str, parsed: &str, pos: ParserPos) -> CondExpr {
-    CondExpr {
+fn cond_expr(text: &str, parsed: &str, pos: ParserPos) -> Box<CondExpr> {
+    Box::new(CondExpr {
         text: text.to_string(),
         parsed: parsed.to_string(),
         pos,
-    }
+    })
 }
 
 /// The exact source span of `range` of a derived text.

@@ -54,7 +54,7 @@ pub struct Issue {
     /// Context chain below `rules content`, outermost first.
     pub locs: Vec<Loc>,
     /// The condition-expression location, when there is one.
-    pub cond_expr: Option<CondExpr>,
+    pub cond_expr: Option<Box<CondExpr>>,
     /// The exact place, for located diagnostics.
     pub span: Option<(usize, Span)>,
     /// For deprecated-field warnings.

@@ -188,7 +188,8 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
                             );
                         }
                     }
-                    Err((e, warnings)) => {
+                    Err(item_failure) => {
+                        let (e, warnings) = *item_failure;
                         issues.extend(warnings);
                         issues.push(e);
                         failed = true;
@@ -420,7 +421,7 @@ pub fn snippet(content: &str, pos: usize, width: usize) -> String {
     if to < b.len() && b[to] == b'\n' && to > 0 {
         to -= 1;
     }
-    if to + 1 <= from {
+    if to < from {
         return "<No context available>\n".into();
     }
     let mut ret: Vec<u8> = b[from..=to].to_vec();

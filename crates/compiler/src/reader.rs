@@ -49,7 +49,7 @@ impl ScalarStore {
 pub type Decoded = (Option<Decl>, Vec<Issue>);
 
 /// The failure of one item: the error and the warnings raised before it.
-pub type Failed = (Issue, Vec<Issue>);
+pub type Failed = Box<(Issue, Vec<Issue>)>;
 
 const WARNING_APPEND: &str =
     "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
@@ -105,7 +105,7 @@ pub fn decode_item(
     };
     match cx.decode() {
         Ok(d) => Ok((d, cx.warnings)),
-        Err(e) => Err((e, cx.warnings)),
+        Err(e) => Err(Box::new((e, cx.warnings))),
     }
 }
 
