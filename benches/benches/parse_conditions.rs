@@ -18,18 +18,12 @@
 //! --measurement-time 5`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use falcoc_benches::{newest, FAMILIES};
 use falcoc_lang::condition::parse;
 use falcoc_lang::rulefile::{read_rules_file, ItemKind, Node};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// The rule families benchmarked: folder prefix in the corpus.
-const FAMILIES: [&str; 3] = [
-    "falco-rules-",
-    "falco-incubating-rules-",
-    "falco-sandbox-rules-",
-];
 
 /// Used when the shared corpus is absent.
 const BUILTIN: &[&str] = &[
@@ -52,25 +46,6 @@ impl CondSet {
     fn bytes(&self) -> usize {
         self.conditions.iter().map(String::len).sum()
     }
-}
-
-/// `X.Y.Z` as numbers; `None` for pre-releases (`2.0.0-rc2`) and other names.
-fn release(version: &str) -> Option<Vec<u64>> {
-    version.split('.').map(|p| p.parse().ok()).collect()
-}
-
-/// The folder of the highest released version of `family` under `root`.
-fn newest(root: &Path, family: &str) -> Option<PathBuf> {
-    std::fs::read_dir(root)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let v = release(name.strip_prefix(family)?)?;
-            Some((v, e.path()))
-        })
-        .max()
-        .map(|(_, p)| p)
 }
 
 /// The conditions of every macro and rule of a rules file, read with the rule-file reader.
