@@ -22,7 +22,7 @@ use falcoc_benches::{newest, FAMILIES};
 use falcoc_lang::condition::parse;
 use falcoc_lang::rulefile::{read_rules_file, ItemKind, Node};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Used when the shared corpus is absent.

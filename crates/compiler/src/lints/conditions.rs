@@ -7,7 +7,7 @@ use falcoc_lang::condition::ast::{CmpOp, Comparison, Expr, ExprKind, OperandKind
 use falcoc_lang::condition::print;
 use falcoc_lang::rulefile::{Item, ItemKind, Node};
 use falcoc_lang::Span;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The span of a rule item's condition value (else of its name, else of its key).
 fn condition_span(item: &Item) -> Span {
@@ -52,19 +52,18 @@ pub(crate) fn fc003(cx: &Cx<'_>, out: &mut Vec<Hit>) {
 }
 
 pub(crate) fn fc004(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let empty_lists = empty_lists(cx);
     let mut flagged: HashSet<(usize, u32)> = HashSet::new();
     for ci in &cx.conds {
         let Some(expr) = &ci.expr else { continue };
         let source = (ci.item.kind == ItemKind::Rule).then(|| cx.rule_source(ci.item));
         let before = out.len();
-        if is_empty_in(expr, &empty_lists) {
+        if is_empty_in(expr) {
             out.push(empty_in_hit(ci, expr));
         }
         expr.walk(&mut |e| match &e.kind {
             ExprKind::And(children) => {
                 for c in children {
-                    if is_empty_in(c, &empty_lists) {
+                    if is_empty_in(c) {
                         out.push(empty_in_hit(ci, c));
                     }
                 }
@@ -103,37 +102,16 @@ pub(crate) fn fc004(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     }
 }
 
-/// Lists whose items, after Falco's inlining of earlier lists, are empty.
-fn empty_lists(cx: &Cx<'_>) -> HashSet<String> {
-    let lists = &cx.loaded.collection.lists;
-    let mut len: HashMap<&str, usize> = HashMap::new();
-    for l in lists {
-        let n = l
-            .items
-            .iter()
-            .map(|i| len.get(i.as_str()).copied().unwrap_or(1))
-            .sum();
-        len.entry(l.name.as_str()).or_insert(n);
-    }
-    len.into_iter()
-        .filter(|(_, n)| *n == 0)
-        .map(|(k, _)| k.to_string())
-        .collect()
-}
-
-/// `x in ()` (also `intersects`/`pmatch`, or a list of only empty lists).
-fn is_empty_in(e: &Expr, empty_lists: &HashSet<String>) -> bool {
+/// `x in ()` (also `intersects`/`pmatch`) with nothing between the parentheses. (A
+/// defined list that is empty is not reported: rule sets ship empty lists on purpose, for
+/// users to append to.)
+fn is_empty_in(e: &Expr) -> bool {
     let ExprKind::Compare(c) = &e.kind else {
         return false;
     };
-    if !c.op.is_list_op() || c.modifier.is_some() {
-        return false;
-    }
-    match &c.right {
-        Rhs::List(l) => l.items.iter().all(|v| empty_lists.contains(&v.text)),
-        Rhs::ListRef(v) => empty_lists.contains(&v.text),
-        _ => false,
-    }
+    c.op.is_list_op()
+        && c.modifier.is_none()
+        && matches!(&c.right, Rhs::List(l) if l.items.is_empty())
 }
 
 fn empty_in_hit(ci: &CondItem<'_>, e: &Expr) -> Hit {

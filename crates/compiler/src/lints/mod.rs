@@ -19,7 +19,7 @@
 //! | FC007 | `unused-exception-fields` | warn | an exception whose fields the rule's condition never uses |
 //! | FC008 | `unknown-key` | warn | a misspelt or unknown key on an item or exception |
 //! | FC009 | `duplicate-key` | warn | a key written twice in one item (Falco reads only the first) |
-//! | FC010 | `mixed-and-or` | allow | `a or b and c` without parentheses |
+//! | FC010 | `mixed-and-or` | warn | `a or b and c` without parentheses |
 //!
 //! # Levels and configuration
 //!
@@ -191,8 +191,7 @@ static REGISTRY: [LintRule; 10] = [
         summary: "condition that is always false or always true",
         doc: "Reports rule and macro conditions that can never match or always match: a \
               rule whose event-type set is empty (`evt.type = open and evt.type = close`), \
-              an `in ()` with an empty list (written, or an empty list substituted) directly \
-              under an `and`, `A and not A` (always false) or `A or not A` (always true) with \
+              an `in ()` with nothing in the parentheses directly under an `and`, `A and not A` (always false) or `A or not A` (always true) with \
               the same `A`, and one single-valued field compared with `=` to two different \
               constants in the same `and` (`proc.name = bash and proc.name = sh`). Such a \
               rule is dead (or fires on everything); it is usually a logic slip such as \
@@ -261,13 +260,15 @@ static REGISTRY: [LintRule; 10] = [
     LintRule {
         code: "FC010",
         name: "mixed-and-or",
-        default: Level::Allow,
+        default: Level::Warn,
         summary: "`or` and `and` mixed without parentheses",
         doc: "`and` binds tighter than `or`, so `evt.type = open or evt.type = openat and \
               proc.name = cat` means `evt.type = open or (evt.type = openat and proc.name = \
               cat)`: the `proc.name` check does not apply to `open`. This lint asks for \
               explicit parentheses around an `and` that is an operand of an `or`, written in \
-              the same condition text. Off by default (style).",
+              the same condition text. Real rule sets had exactly this bug for years \
+              (`inbound_outbound` in Falco ≤ 0.23: `(… or (fd.typechar = 4 or fd.typechar = \
+              6) and …)`).",
     },
 ];
 
@@ -461,7 +462,6 @@ impl Hit {
 pub(crate) struct CondItem<'a> {
     file: usize,
     item: &'a Item,
-    name: &'a str,
     scalar: &'a Scalar,
     expr: Option<Expr>,
 }
@@ -494,16 +494,12 @@ impl<'a> Cx<'a> {
             if !matches!(item.kind, ItemKind::Rule | ItemKind::Macro) {
                 continue;
             }
-            let (Some(name), Some(scalar)) = (
-                item.name_str(),
-                item.get("condition").and_then(Node::as_scalar),
-            ) else {
+            let Some(scalar) = item.get("condition").and_then(Node::as_scalar) else {
                 continue;
             };
             conds.push(CondItem {
                 file,
                 item,
-                name,
                 scalar,
                 expr: condition::parse(scalar.value()).ok(),
             });
