@@ -4,6 +4,7 @@
 use crate::render;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::fields::PluginProfile;
+use falcoc_compiler::lints::{self, Level, LintConfig};
 use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Mode};
 use falcoc_compiler::result::{FileResult, LoadMessage};
 use falcoc_lang::diagnostic::SourceFile;
@@ -27,7 +28,7 @@ pub enum Format {
 #[derive(clap::Args)]
 pub struct LintArgs {
     /// Rule files, in load order.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "list_lints")]
     files: Vec<std::path::PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -43,6 +44,57 @@ pub struct LintArgs {
     /// Colour for human output: auto, always or never.
     #[arg(long, default_value = "auto")]
     color: String,
+    /// Report a falcoc lint (code like `FC004`, name, or `all`) as a warning.
+    #[arg(long = "warn", value_name = "LINT")]
+    warn: Vec<String>,
+    /// Report a falcoc lint as an error.
+    #[arg(long = "deny", value_name = "LINT")]
+    deny: Vec<String>,
+    /// Turn a falcoc lint off.
+    #[arg(long = "allow", value_name = "LINT")]
+    allow: Vec<String>,
+    /// List falcoc's own lints and exit.
+    #[arg(long)]
+    list_lints: bool,
+}
+
+/// The lint levels from `--warn/--deny/--allow`, applied in command-line order.
+fn lint_config(args: &LintArgs) -> Result<LintConfig, String> {
+    let mut flags: Vec<(usize, &str, Level)> = Vec::new();
+    let argv: Vec<String> = std::env::args().collect();
+    // clap keeps each flag's values apart; recover their order from the command line.
+    let position = |flag: &str, value: &str| -> usize {
+        argv.windows(2)
+            .position(|w| (w[0] == flag && w[1] == value) || w[0] == format!("{flag}={value}"))
+            .unwrap_or(usize::MAX)
+    };
+    for (list, flag, level) in [
+        (&args.warn, "--warn", Level::Warn),
+        (&args.deny, "--deny", Level::Deny),
+        (&args.allow, "--allow", Level::Allow),
+    ] {
+        for v in list {
+            flags.push((position(flag, v), v, level));
+        }
+    }
+    flags.sort_by_key(|f| f.0);
+    let mut config = LintConfig::new();
+    for (_, key, level) in flags {
+        config.set(key, level)?;
+    }
+    Ok(config)
+}
+
+fn print_lint_list() {
+    for r in lints::registry() {
+        println!(
+            "{}  {:<26} {:<5}  {}",
+            r.code,
+            r.name,
+            r.default.as_str(),
+            r.summary
+        );
+    }
 }
 
 /// The plugin profile named on the command line (`auto` is decided from the files).
@@ -110,6 +162,17 @@ fn deduplicated(results: &[FileResult]) -> Vec<FileResult> {
 
 /// Runs `falcoc lint`.
 pub fn run(args: LintArgs) -> u8 {
+    if args.list_lints {
+        print_lint_list();
+        return EXIT_OK;
+    }
+    let config = match lint_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let contents = match read_files(&args.files) {
         Ok(c) => c,
         Err(e) => {
@@ -148,8 +211,17 @@ pub fn run(args: LintArgs) -> u8 {
     } else {
         deduplicated(&loaded.results)
     };
-    let errors: usize = results.iter().map(|r| r.errors.len()).sum();
-    let warnings: usize = results.iter().map(|r| r.warnings.len()).sum();
+    // falcoc's own lints (not in Falco's JSON, which stays Falco-exact).
+    let findings = if mode == Mode::Falco {
+        Vec::new()
+    } else {
+        lints::run(&loaded, &config)
+    };
+    let lint_diags: Vec<_> = findings.iter().map(|f| f.to_diagnostic()).collect();
+    let lint_errors = findings.iter().filter(|f| f.level == Level::Deny).count();
+    let errors: usize = results.iter().map(|r| r.errors.len()).sum::<usize>() + lint_errors;
+    let warnings: usize =
+        results.iter().map(|r| r.warnings.len()).sum::<usize>() + findings.len() - lint_errors;
     match args.format {
         Format::Human => {
             let color = match args.color.as_str() {
@@ -157,7 +229,7 @@ pub fn run(args: LintArgs) -> u8 {
                 "never" => false,
                 _ => std::io::stderr().is_terminal(),
             };
-            eprint!("{}", render::human(&results, &files, color));
+            eprint!("{}", render::human(&results, &lint_diags, &files, color));
             if errors + warnings == 0 {
                 eprintln!("{} file(s) checked: no problems", files.len());
             } else {
@@ -168,8 +240,8 @@ pub fn run(args: LintArgs) -> u8 {
             }
         }
         Format::Json => println!("{}", render::falco_json(&results)),
-        Format::Sarif => println!("{}", render::sarif(&results, &files)),
-        Format::Github => print!("{}", render::github(&results, &files)),
+        Format::Sarif => println!("{}", render::sarif(&results, &lint_diags, &files)),
+        Format::Github => print!("{}", render::github(&results, &lint_diags, &files)),
     }
     if errors > 0 || (args.strict && warnings > 0) {
         EXIT_PROBLEMS

@@ -41,9 +41,22 @@ pub fn to_diagnostic(m: &LoadMessage) -> Diagnostic {
     d
 }
 
+/// Every diagnostic to show: Falco's messages, then falcoc's lints.
+fn all_diagnostics(results: &[FileResult], lints: &[Diagnostic]) -> Vec<Diagnostic> {
+    messages(results)
+        .map(to_diagnostic)
+        .chain(lints.iter().cloned())
+        .collect()
+}
+
 /// Human output: codespan-reporting diagnostics.
-pub fn human(results: &[FileResult], files: &[SourceFile], color: bool) -> String {
-    let diags: Vec<Diagnostic> = messages(results).map(to_diagnostic).collect();
+pub fn human(
+    results: &[FileResult],
+    lints: &[Diagnostic],
+    files: &[SourceFile],
+    color: bool,
+) -> String {
+    let diags = all_diagnostics(results, lints);
     if color {
         use codespan_reporting::term::termcolor::{Ansi, WriteColor};
         let mut out = Ansi::new(Vec::new());
@@ -100,51 +113,56 @@ pub fn falco_json(results: &[FileResult]) -> Value {
     json!({ "falco_load_results": per_file })
 }
 
-fn region(files: &[SourceFile], m: &LoadMessage) -> Option<(String, Value)> {
-    let (fi, span) = m.span?;
-    let f = files.get(fi)?;
-    let (sl, sc) = f.line_col(span.start as usize);
-    let (el, ec) = f.line_col(span.end.max(span.start) as usize);
+fn region(files: &[SourceFile], d: &Diagnostic) -> Option<(String, Value)> {
+    let l = d.primary.as_ref()?;
+    let f = files.get(l.file)?;
+    let (sl, sc) = f.line_col(l.span.start as usize);
+    let (el, ec) = f.line_col(l.span.end.max(l.span.start) as usize);
     Some((
         f.name.clone(),
         json!({ "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec }),
     ))
 }
 
-/// SARIF 2.1.0, one run, one result per message.
-pub fn sarif(results: &[FileResult], files: &[SourceFile]) -> Value {
-    let mut rule_ids: Vec<&'static str> = messages(results).map(|m| m.code.as_str()).collect();
+/// The short description of a code: Falco's short name, or the lint's summary.
+fn code_description(code: &str) -> Option<&'static str> {
+    if let Some(c) = falcoc_compiler::result::Code::ALL
+        .iter()
+        .find(|c| c.as_str() == code)
+    {
+        return Some(c.short_name());
+    }
+    falcoc_compiler::lints::lookup(code).map(|r| r.summary)
+}
+
+/// SARIF 2.1.0, one run, one result per diagnostic.
+pub fn sarif(results: &[FileResult], lints: &[Diagnostic], files: &[SourceFile]) -> Value {
+    let diags = all_diagnostics(results, lints);
+    let mut rule_ids: Vec<&'static str> = diags.iter().map(|d| d.code).collect();
     rule_ids.sort_unstable();
     rule_ids.dedup();
     let rules: Vec<Value> = rule_ids
         .iter()
-        .filter_map(|id| {
-            falcoc_compiler::result::Code::ALL
-                .iter()
-                .find(|c| c.as_str() == *id)
-                .map(|c| json!({ "id": id, "shortDescription": { "text": c.short_name() } }))
-        })
+        .map(|id| json!({ "id": id, "shortDescription": { "text": code_description(id).unwrap_or(id) } }))
         .collect();
-    let out: Vec<Value> = messages(results)
-        .map(|m| {
-            let mut r = json!({
-                "ruleId": m.code.as_str(),
-                "level": if m.code.is_error() { "error" } else { "warning" },
-                "message": { "text": m.message },
-            });
-            let file = m
-                .locations
-                .first()
-                .map(|l| l.position.name.clone())
-                .unwrap_or_default();
-            let loc = match region(files, m) {
-                Some((name, reg)) => json!({
-                    "physicalLocation": { "artifactLocation": { "uri": name }, "region": reg }
-                }),
-                None => json!({ "physicalLocation": { "artifactLocation": { "uri": file } } }),
+    let out: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
             };
-            if let Some(obj) = r.as_object_mut() {
-                obj.insert("locations".into(), json!([loc]));
+            let mut r = json!({
+                "ruleId": d.code,
+                "level": level,
+                "message": { "text": d.message },
+            });
+            if let (Some((name, reg)), Some(obj)) = (region(files, d), r.as_object_mut()) {
+                obj.insert(
+                    "locations".into(),
+                    json!([{ "physicalLocation": { "artifactLocation": { "uri": name }, "region": reg } }]),
+                );
             }
             r
         })
@@ -174,30 +192,28 @@ fn escape_property(s: &str) -> String {
 }
 
 /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
-pub fn github(results: &[FileResult], files: &[SourceFile]) -> String {
+pub fn github(results: &[FileResult], lints: &[Diagnostic], files: &[SourceFile]) -> String {
     let mut out = String::new();
-    for m in messages(results) {
-        let kind = if m.code.is_error() {
-            "error"
-        } else {
-            "warning"
+    for d in all_diagnostics(results, lints) {
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         let mut props = Vec::new();
-        if let Some((fi, span)) = m.span {
-            if let Some(f) = files.get(fi) {
-                let (l, c) = f.line_col(span.start as usize);
-                let (el, ec) = f.line_col(span.end.max(span.start) as usize);
+        if let Some(l) = &d.primary {
+            if let Some(f) = files.get(l.file) {
+                let (sl, sc) = f.line_col(l.span.start as usize);
+                let (el, ec) = f.line_col(l.span.end.max(l.span.start) as usize);
                 props.push(format!("file={}", escape_property(&f.name)));
-                props.push(format!("line={l},col={c},endLine={el},endColumn={ec}"));
+                props.push(format!("line={sl},col={sc},endLine={el},endColumn={ec}"));
             }
-        } else if let Some(l) = m.locations.first() {
-            props.push(format!("file={}", escape_property(&l.position.name)));
         }
-        props.push(format!("title={}", escape_property(m.code.as_str())));
+        props.push(format!("title={}", escape_property(d.code)));
         out.push_str(&format!(
             "::{kind} {}::{}\n",
             props.join(","),
-            escape_data(&m.message)
+            escape_data(&d.message)
         ));
     }
     out

@@ -34,10 +34,11 @@ pub struct Exception {
     pub values: Vec<ExceptionValue>,
 }
 
-/// The comparison operators accepted in `comps`. Falco 0.42.1 (our reference) does not
-/// take operators with a modifier here (`startswith oneof` is "not a supported comparison
-/// operator"; Falco 0.44 accepts them), nor blanks around the operator.
+/// The comparison operators accepted in `comps`, blanks around them ignored: the operators
+/// of conditions.md §6, and (Falco 0.44, which falcoc follows here as for conditions) an
+/// operator with a modifier such as `startswith oneof`. Falco 0.42.1 rejects the latter.
 pub fn is_supported_comp(op: &str) -> bool {
+    let op = op.trim();
     const OPS: &[&str] = &[
         "=",
         "==",
@@ -60,7 +61,7 @@ pub fn is_supported_comp(op: &str) -> bool {
         "pmatch",
         "exists",
     ];
-    OPS.contains(&op)
+    OPS.contains(&op) || modifier_op(op)
 }
 
 fn modifier_op(op: &str) -> bool {
@@ -259,9 +260,11 @@ mod tests {
     #[test]
     fn modifiers_are_list_comps() {
         assert!(is_list_comp("startswith oneof"));
-        assert!(!is_supported_comp("startswith oneof"));
-        assert!(!is_supported_comp(" in "));
-        assert!(is_supported_comp("in"));
+        assert!(is_supported_comp(" startswith oneof "));
+        assert!(is_supported_comp(" in "));
+        assert!(!is_supported_comp("in oneof"));
+        assert!(!is_supported_comp(">= oneof"));
+        assert!(!is_supported_comp("oneof"));
         assert!(!is_supported_comp("between"));
     }
 }

@@ -51,6 +51,7 @@ pub mod output;
 pub mod priority;
 pub mod reader;
 pub mod result;
+pub mod ruleset;
 pub mod text;
 pub mod version;
 

@@ -28,6 +28,19 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 type Key = (String, String, String);
 
+/// Cases where falcoc deliberately follows Falco 0.44 instead of 0.42.1: operators with
+/// modifiers (`startswith oneof`) in exception `comps`, accepted like the modifiers in
+/// conditions (docs/compat.md). Falco 0.42.1 rejects them; the cases' own expectations
+/// (Falco 0.44 engine tests) accept them, which `engine_steps.rs` checks.
+const FOLLOWS_FALCO_0_44: &[&str] = &[
+    "falco-engine/test_rule_loader/exceptions_modifier_op_all_three_modifiers",
+    "falco-engine/test_rule_loader/exceptions_modifier_op_comp_whitespace_normalized",
+    "falco-engine/test_rule_loader/exceptions_modifier_op_endswith_anyof",
+    "falco-engine/test_rule_loader/exceptions_modifier_op_eq_oneof",
+    "falco-engine/test_rule_loader/exceptions_modifier_op_icontains_oneof",
+    "falco-engine/test_rule_loader/exceptions_modifier_op_scalar_value_parenthesised",
+];
+
 fn keys(list: &Value) -> Vec<Key> {
     let mut v: Vec<Key> = list
         .as_array()
@@ -125,6 +138,9 @@ fn loader_cases_match_falco() {
         let loaded = load(&inputs, &opts);
         checked += 1;
         let case = doc["case"].as_str().unwrap_or("?");
+        if FOLLOWS_FALCO_0_44.contains(&case) {
+            continue;
+        }
         for (i, g) in results.iter().enumerate() {
             let Some(ours) = loaded.results.get(i) else {
                 continue;

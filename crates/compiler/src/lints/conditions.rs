@@ -220,10 +220,15 @@ fn single_valued(cx: &Cx<'_>, source: Option<&str>, name: &str, arg: Option<&str
         Some(s) => vec![s],
         None => cx.profile.sources(),
     };
+    // These match either endpoint of a connection, so two values can both hold.
+    const EITHER_ENDPOINT: [&str; 4] = ["fd.ip", "fd.port", "fd.net", "fd.proto"];
+    if EITHER_ENDPOINT.contains(&name) {
+        return false;
+    }
     sources
         .into_iter()
         .find_map(|s| cx.profile.lookup(s, name, arg).ok())
-        .is_some_and(|f| !f.is_list())
+        .is_some_and(|f| !f.is_list() && !f.is_unindexed_ancestor())
 }
 
 pub(crate) fn fc010(cx: &Cx<'_>, out: &mut Vec<Hit>) {

@@ -10,7 +10,7 @@
 //!
 //! | code | name | default | catches |
 //! |---|---|---|---|
-//! | FC001 | `unknown-field-suggestion` | deny | unknown fields and undefined macros (Falco's errors), with "did you mean" |
+//! | FC001 | `unknown-field-suggestion` | warn | unknown fields and undefined macros (Falco's errors), with "did you mean" |
 //! | FC002 | `unknown-list-reference` | warn | a list value that is a near miss of a defined list name (taken literally) |
 //! | FC003 | `no-evttype-restriction` | warn | a syscall rule that does not restrict the event type at all |
 //! | FC004 | `constant-condition` | warn | a condition that is always false or always true |
@@ -20,6 +20,12 @@
 //! | FC008 | `unknown-key` | warn | a misspelt or unknown key on an item or exception |
 //! | FC009 | `duplicate-key` | warn | a key written twice in one item (Falco reads only the first) |
 //! | FC010 | `mixed-and-or` | warn | `a or b and c` without parentheses |
+//!
+//! FC001 reports what Falco's load results contain: with [`Mode::Falco`] that is the first
+//! error of each file only, with [`Mode::AllProblems`] every one.
+//!
+//! [`Mode::Falco`]: crate::load::Mode::Falco
+//! [`Mode::AllProblems`]: crate::load::Mode::AllProblems
 //!
 //! # Levels and configuration
 //!
@@ -39,8 +45,8 @@
 //! # falcoc: allow(all)
 //! ```
 //!
-//! (codes or names, comma-separated, case-insensitive; blanks are optional:
-//! `#falcoc:allow(FC1)` is *not* accepted, codes must be written in full) suppresses the
+//! (lint codes or names, comma-separated, case-insensitive, blanks optional:
+//! `#falcoc:allow(fc004)` works too; `all` means every lint) suppresses the
 //! named lints for a finding when it is
 //!
 //! * on the line where the finding's span starts, or
@@ -51,8 +57,12 @@
 //!
 //! ```yaml
 //! # falcoc: allow(FC003)
-//! - rule: Audit everything
-//!   condition: proc.name exists   # falcoc: allow(FC004)
+//! - rule: Netcat on the backdoor port
+//!   condition: proc.name = nc and fd.sport = 4444
+//!   # …
+//!
+//! - list: shells
+//!   items: [bash, sh, bash]   # falcoc: allow(duplicate-list-items)
 //! ```
 
 mod conditions;
@@ -143,7 +153,8 @@ static REGISTRY: [LintRule; 10] = [
     LintRule {
         code: "FC001",
         name: "unknown-field-suggestion",
-        default: Level::Deny,
+        // A warning: Falco's own error is reported beside it, once is enough to fail.
+        default: Level::Warn,
         summary: "unknown field or undefined macro, with a suggestion",
         doc: "Attaches to Falco's own errors `filter_check called with nonexistent field X`, \
               `invalid formatting token X`, `'X' is not a supported filter field` and \
