@@ -495,9 +495,7 @@ fn validate_exceptions(
                         return Err(err("Fields and comps must both be strings".into()))
                     }
                     Some(Strings::One(c))
-                        if !matches!(c.trim(), "in" | "pmatch" | "intersects")
-                            && !(exceptions::is_list_comp(c)
-                                && exceptions::is_supported_comp(c)) =>
+                        if !(exceptions::is_list_comp(c) && exceptions::is_supported_comp(c)) =>
                     {
                         return Err(err(
                             "When fields is a single value, comps must be one of (in, pmatch, intersects) or a modifier operator (e.g. startswith oneof)"
