@@ -20,13 +20,22 @@ fn severity(m: &LoadMessage) -> Severity {
     }
 }
 
-/// The innermost named item of a message's context, e.g. `rule 'Read shadow'`.
+/// The named items of a message's context, outermost first, e.g. `rule 'Read shadow'` or
+/// `rule 'X', exception 'known'`.
 fn item_of(m: &LoadMessage) -> Option<String> {
-    m.locations
+    let named: Vec<String> = m
+        .locations
         .iter()
-        .rev()
-        .find(|l| !l.item_name.is_empty() && l.item_type != "condition expression")
+        .filter(|l| {
+            !l.item_name.is_empty()
+                && !matches!(
+                    l.item_type.as_str(),
+                    "value for" | "condition expression" | "overrides"
+                )
+        })
         .map(|l| format!("{} '{}'", l.item_type, l.item_name))
+        .collect();
+    (!named.is_empty()).then(|| named.join(", "))
 }
 
 /// Converts a load message to a located diagnostic.

@@ -42,3 +42,36 @@ fn bad_fixtures_are_reported() {
         insta::assert_snapshot!(name, format!("$ falcoc lint {rel}\nexit: 1\n{stderr}"));
     }
 }
+
+/// A list of 200 000 items (a few MB) loads, and a rule using it compiles, in one run.
+#[test]
+fn huge_list_loads() {
+    let dir = std::env::temp_dir().join(format!("falcoc-huge-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("huge.yaml");
+    let items: Vec<String> = (0..200_000).map(|i| format!("bin{i}")).collect();
+    let text = format!(
+        "- list: many\n  items: [{}]\n- rule: Many\n  desc: d\n  condition: evt.type = execve and proc.name in (many)\n  output: \"x %proc.name\"\n  priority: INFO\n",
+        items.join(", ")
+    );
+    if std::fs::write(&path, text).is_err() {
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_falcoc"))
+        .args(["lint", "--format", "json"])
+        .arg(&path)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run falcoc: {e}"),
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(v["falco_load_results"][0]["successful"], true);
+}
