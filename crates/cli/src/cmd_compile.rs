@@ -4,10 +4,10 @@
 //! * `falcoc compile --condition TEXT [--rules FILE]… --evttypes` prints the event types
 //!   the condition can match, one name per line, sorted.
 
-use crate::cmd_lint::{profile, read_files};
+use crate::inputs::load_paths;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::events;
-use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Mode};
+use falcoc_compiler::load::Mode;
 
 /// Arguments of `falcoc compile`.
 #[derive(clap::Args)]
@@ -38,33 +38,13 @@ pub fn run(args: CompileArgs) -> u8 {
     } else {
         args.files.clone()
     };
-    let contents = match read_files(&paths) {
-        Ok(c) => c,
+    let (loaded, profile) = match load_paths(&paths, &args.plugins, Mode::Falco) {
+        Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
-    let inputs: Vec<Input> = contents
-        .iter()
-        .map(|(n, b)| Input { name: n, bytes: b })
-        .collect();
-    let read = read_inputs(&inputs);
-    let profile = match profile(&args.plugins, &read) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: --plugins: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let loaded = load_read(
-        read,
-        &LoadOptions {
-            profile: profile.clone(),
-            mode: Mode::Falco,
-            ..LoadOptions::default()
-        },
-    );
     if let Some(text) = &args.condition {
         if loaded.has_errors() {
             eprintln!("error: the rule files do not load (see `falcoc lint`)");

@@ -1,14 +1,13 @@
 //! `falcoc lint FILE…`: loads the files in order, as Falco would, and reports every
 //! problem found.
 
+use crate::inputs::load_paths;
 use crate::render;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::lints::{self, Level, LintConfig};
-use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Mode};
+use falcoc_compiler::load::Mode;
 use falcoc_compiler::result::{FileResult, LoadMessage};
 use falcoc_lang::diagnostic::SourceFile;
-use falcoc_lang::rulefile::ReadResult;
 use std::io::IsTerminal;
 
 /// Output formats.
@@ -97,37 +96,6 @@ fn print_lint_list() {
     }
 }
 
-/// The plugin profile named on the command line (`auto` is decided from the files).
-pub fn profile(spec: &str, files: &[ReadResult]) -> Result<PluginProfile, String> {
-    match spec {
-        "auto" => Ok(falcoc_compiler::load::auto_profile_of(files)),
-        "all" => Ok(PluginProfile::all()),
-        "container" => Ok(PluginProfile::container_only()),
-        "none" => Ok(PluginProfile::none()),
-        list => {
-            let names: Vec<&str> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            PluginProfile::from_names(&names)
-        }
-    }
-}
-
-/// Reads every file; an unreadable file is a usage/I-O error.
-pub fn read_files(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    paths
-        .iter()
-        .map(|p| {
-            let name = p.display().to_string();
-            std::fs::read(p)
-                .map(|b| (name.clone(), b))
-                .map_err(|e| format!("cannot read {name}: {e}"))
-        })
-        .collect()
-}
-
 /// Messages of all results without the repeats that cumulative loading produces (the
 /// same warning about an earlier item in every later file's result).
 fn deduplicated(results: &[FileResult]) -> Vec<FileResult> {
@@ -173,38 +141,18 @@ pub fn run(args: LintArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let contents = match read_files(&args.files) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let inputs: Vec<Input> = contents
-        .iter()
-        .map(|(n, b)| Input { name: n, bytes: b })
-        .collect();
-    let read = read_inputs(&inputs);
-    let profile = match profile(&args.plugins, &read) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: --plugins: {e}");
-            return EXIT_USAGE;
-        }
-    };
     let mode = if args.format == Format::Json {
         Mode::Falco
     } else {
         Mode::AllProblems
     };
-    let loaded = load_read(
-        read,
-        &LoadOptions {
-            profile,
-            mode,
-            ..LoadOptions::default()
-        },
-    );
+    let loaded = match load_paths(&args.files, &args.plugins, mode) {
+        Ok((l, _)) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let files: Vec<SourceFile> = loaded.files.iter().map(|f| f.source_file()).collect();
     let results = if mode == Mode::Falco {
         loaded.results.clone()

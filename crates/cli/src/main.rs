@@ -4,6 +4,7 @@
 mod cmd_compile;
 mod cmd_lint;
 mod cmd_parse;
+mod inputs;
 mod render;
 
 use clap::{Parser, Subcommand};

@@ -572,37 +572,44 @@ impl Cx<'_> {
             );
         }
         let items = self.sequence("items", &chain, false)?.unwrap_or_default();
-        let append = self.boolean(&map, "append", &chain, true)?.unwrap_or(false);
-        if append {
-            self.warn(
-                Code::LoadDeprecatedItem,
-                WARNING_APPEND,
-                &chain,
-                self.key_span(),
-            );
-        }
-        let (app, rep) = self.overrides(&chain, &["items"], &["items"])?;
-        if append && !(app.is_empty() && rep.is_empty()) {
-            return Err(err(
-                self.file,
-                &chain,
-                ERROR_OVERRIDE_APPEND,
-                self.key_span(),
-            ));
-        }
-        let update = if append || !app.is_empty() {
-            Update::Append
-        } else if !rep.is_empty() {
-            Update::Replace
-        } else {
-            Update::Define
-        };
+        let update = self.update_mode(&map, &chain, "items")?;
         Ok(Decl::List(ListDecl {
             name,
             items,
             update,
             at: self.at(),
         }))
+    }
+
+    /// How a list or macro item updates what came before: the deprecated `append: true`
+    /// (with its warning) or `override: {key: append|replace}` for its one overridable key
+    /// — not both.
+    fn update_mode(&mut self, map: &Mapping, chain: &[Loc], key: &str) -> R<Update> {
+        let append = self.boolean(map, "append", chain, true)?.unwrap_or(false);
+        if append {
+            self.warn(
+                Code::LoadDeprecatedItem,
+                WARNING_APPEND,
+                chain,
+                self.key_span(),
+            );
+        }
+        let (app, rep) = self.overrides(chain, &[key], &[key])?;
+        if append && !(app.is_empty() && rep.is_empty()) {
+            return Err(err(
+                self.file,
+                chain,
+                ERROR_OVERRIDE_APPEND,
+                self.key_span(),
+            ));
+        }
+        Ok(if append || !app.is_empty() {
+            Update::Append
+        } else if !rep.is_empty() {
+            Update::Replace
+        } else {
+            Update::Define
+        })
     }
 
     fn macro_(&mut self) -> R<Decl> {
@@ -620,31 +627,7 @@ impl Cx<'_> {
             );
         }
         let cond = self.scalar(&map, "condition", &chain, false)?.cloned();
-        let append = self.boolean(&map, "append", &chain, true)?.unwrap_or(false);
-        if append {
-            self.warn(
-                Code::LoadDeprecatedItem,
-                WARNING_APPEND,
-                &chain,
-                self.key_span(),
-            );
-        }
-        let (app, rep) = self.overrides(&chain, &["condition"], &["condition"])?;
-        if append && !(app.is_empty() && rep.is_empty()) {
-            return Err(err(
-                self.file,
-                &chain,
-                ERROR_OVERRIDE_APPEND,
-                self.key_span(),
-            ));
-        }
-        let update = if append || !app.is_empty() {
-            Update::Append
-        } else if !rep.is_empty() {
-            Update::Replace
-        } else {
-            Update::Define
-        };
+        let update = self.update_mode(&map, &chain, "condition")?;
         let Some(cond) = cond else {
             return Err(err(
                 self.file,

@@ -4,29 +4,11 @@
 
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
+mod common;
+
+use common::{describe_doc, golden_keys, json_files, our_keys, shared};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn shared() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    p.is_dir().then_some(p)
-}
-
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            json_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json") {
-            out.push(p);
-        }
-    }
-}
-
-type Key = (String, String, String);
+use std::path::Path;
 
 /// Cases where falcoc deliberately follows Falco 0.44 instead of 0.42.1: operators with
 /// modifiers (`startswith oneof`) in exception `comps`, accepted like the modifiers in
@@ -41,24 +23,6 @@ const FOLLOWS_FALCO_0_44: &[&str] = &[
     "falco-engine/test_rule_loader/exceptions_modifier_op_scalar_value_parenthesised",
 ];
 
-fn keys(list: &Value) -> Vec<Key> {
-    let mut v: Vec<Key> = list
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            let loc = &m["context"]["locations"][1];
-            (
-                m["code"].as_str().unwrap_or("").into(),
-                loc["item_type"].as_str().unwrap_or("").into(),
-                loc["item_name"].as_str().unwrap_or("").into(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn profile(plugins: &Value) -> PluginProfile {
     let names: Vec<&str> = plugins
         .as_array()
@@ -71,25 +35,6 @@ fn profile(plugins: &Value) -> PluginProfile {
         return PluginProfile::none();
     }
     PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::all())
-}
-
-/// Loads a `{"$ref": "describe/<sha>.json.gz"}` describe document.
-fn describe_doc(shared: &Path, r: &Value) -> Value {
-    use std::io::Read;
-    let Some(rel) = r["$ref"].as_str() else {
-        return Value::Null;
-    };
-    let Ok(f) = std::fs::File::open(shared.join("golden").join(rel)) else {
-        return Value::Null;
-    };
-    let mut text = String::new();
-    if flate2::read::GzDecoder::new(f)
-        .read_to_string(&mut text)
-        .is_err()
-    {
-        return Value::Null;
-    }
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 #[test]
@@ -145,23 +90,8 @@ fn loader_cases_match_falco() {
             let Some(ours) = loaded.results.get(i) else {
                 continue;
             };
-            let to_keys = |l: &Vec<falcoc_compiler::result::LoadMessage>| {
-                let mut v: Vec<Key> = l
-                    .iter()
-                    .map(|m| {
-                        let loc = m.locations.get(1);
-                        (
-                            m.code.as_str().to_string(),
-                            loc.map(|l| l.item_type.clone()).unwrap_or_default(),
-                            loc.map(|l| l.item_name.clone()).unwrap_or_default(),
-                        )
-                    })
-                    .collect();
-                v.sort();
-                v
-            };
-            let (we, ww) = (keys(&g["errors"]), keys(&g["warnings"]));
-            let (oe, ow) = (to_keys(&ours.errors), to_keys(&ours.warnings));
+            let (we, ww) = (golden_keys(&g["errors"]), golden_keys(&g["warnings"]));
+            let (oe, ow) = (our_keys(&ours.errors), our_keys(&ours.warnings));
             if we != oe || ww != ow {
                 let msg = ours
                     .errors

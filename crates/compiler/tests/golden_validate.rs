@@ -3,29 +3,12 @@
 
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
-use falcoc_compiler::result::FileResult;
+mod common;
+
+use common::{describe_doc, golden_keys, json_files, our_keys, shared, Key};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn shared() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    p.is_dir().then_some(p)
-}
-
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            json_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json") {
-            out.push(p);
-        }
-    }
-}
+use std::path::Path;
 
 fn profile(name: &str) -> PluginProfile {
     match name {
@@ -48,63 +31,6 @@ fn profile(name: &str) -> PluginProfile {
             PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::all())
         }
     }
-}
-
-/// (code, item type, item name) of each message, sorted, per kind.
-type Key = (String, String, String);
-
-fn golden_keys(list: &Value) -> Vec<Key> {
-    let mut v: Vec<Key> = list
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            let loc = &m["context"]["locations"][1];
-            (
-                m["code"].as_str().unwrap_or("").to_string(),
-                loc["item_type"].as_str().unwrap_or("").to_string(),
-                loc["item_name"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn our_keys(r: &FileResult, errors: bool) -> Vec<Key> {
-    let list = if errors { &r.errors } else { &r.warnings };
-    let mut v: Vec<Key> = list
-        .iter()
-        .map(|m| {
-            let loc = m.locations.get(1);
-            (
-                m.code.as_str().to_string(),
-                loc.map(|l| l.item_type.clone()).unwrap_or_default(),
-                loc.map(|l| l.item_name.clone()).unwrap_or_default(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// Loads a `{"$ref": "describe/<sha>.json.gz"}` describe document.
-fn describe_doc(shared: &Path, r: &Value) -> Value {
-    use std::io::Read;
-    let Some(rel) = r["$ref"].as_str() else {
-        return Value::Null;
-    };
-    let Ok(f) = std::fs::File::open(shared.join("golden").join(rel)) else {
-        return Value::Null;
-    };
-    let mut text = String::new();
-    if flate2::read::GzDecoder::new(f)
-        .read_to_string(&mut text)
-        .is_err()
-    {
-        return Value::Null;
-    }
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 fn run_profile(dir: &str) -> (usize, Vec<String>) {
@@ -174,7 +100,7 @@ fn run_profile(dir: &str) -> (usize, Vec<String>) {
             };
             for (kind, errors) in [("errors", true), ("warnings", false)] {
                 let want = golden_keys(&g[kind]);
-                let got = our_keys(ours, errors);
+                let got = our_keys(if errors { &ours.errors } else { &ours.warnings });
                 if want != got {
                     let mut wc: BTreeMap<&Key, i32> = BTreeMap::new();
                     for k in &want {
