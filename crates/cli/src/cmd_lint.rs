@@ -191,6 +191,8 @@ pub fn run(args: LintArgs) -> u8 {
         Format::Sarif => println!("{}", render::sarif(&results, &lint_diags, &files)),
         Format::Github => print!("{}", render::github(&results, &lint_diags, &files)),
     }
+    // The process ends here: skip freeing the (large) compiled rule set.
+    std::mem::forget(loaded);
     if errors > 0 || (args.strict && warnings > 0) {
         EXIT_PROBLEMS
     } else {

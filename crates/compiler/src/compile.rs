@@ -5,7 +5,7 @@ use crate::check::{self, CheckWarning, Checked};
 use crate::collector::{Collection, RuleState};
 use crate::events::{self, EventSet};
 use crate::exceptions::{self, Exception};
-use crate::fields::PluginProfile;
+use crate::fields::{FieldError, PluginProfile, ResolvedField};
 use crate::issue::{CondExpr, Issue, Loc};
 use crate::lists::quote_item;
 use crate::macros::{ExpandError, MacroDef, MacroTable, Viewer};
@@ -74,9 +74,45 @@ pub struct Compiled {
 /// outputs by (text, source).
 #[derive(Debug, Default)]
 pub struct CompileCache {
+    fields: std::cell::RefCell<FieldCache>,
     parsed: HashMap<String, Result<Expr, condition::ParseError>>,
     checked: HashMap<(String, String, String), Result<Checked, check::CheckError>>,
     outputs: HashMap<(String, String), Result<RuleOutput, output::OutputError>>,
+}
+
+/// Field lookups by (source, name, argument).
+type FieldCache = HashMap<(String, String, Option<String>), Result<ResolvedField, FieldError>>;
+
+/// A [`check::FieldResolver`] that remembers the profile's answers (rules look the same
+/// fields up many times).
+struct CachedResolver<'a> {
+    profile: &'a PluginProfile,
+    cache: &'a std::cell::RefCell<FieldCache>,
+}
+
+impl check::FieldResolver for CachedResolver<'_> {
+    fn lookup(
+        &self,
+        source: &str,
+        name: &str,
+        arg: Option<&str>,
+    ) -> Result<ResolvedField, FieldError> {
+        let key = (
+            source.to_string(),
+            name.to_string(),
+            arg.map(str::to_string),
+        );
+        if let Some(r) = self.cache.borrow().get(&key) {
+            return r.clone();
+        }
+        let r = self.profile.lookup(source, name, arg);
+        self.cache.borrow_mut().insert(key, r.clone());
+        r
+    }
+
+    fn async_event_names(&self, source: &str) -> Vec<&'static str> {
+        self.profile.async_event_names(source)
+    }
 }
 
 impl CompileCache {
@@ -104,7 +140,11 @@ impl CompileCache {
         if let Some(r) = self.checked.get(&key) {
             return r.clone();
         }
-        let r = check::check_condition(expanded, source, profile);
+        let resolver = CachedResolver {
+            profile,
+            cache: &self.fields,
+        };
+        let r = check::check_condition_with(expanded, source, &resolver);
         self.checked.insert(key, r.clone());
         r
     }
@@ -174,7 +214,11 @@ fn compile_lists(c: &Collection) -> Lists {
         joined.push((l.name.clone(), quoted.join(", ")));
         raw.insert(l.name.as_str(), items);
     }
-    let finder = aho_corasick::AhoCorasick::new(joined.iter().map(|(n, _)| n.as_str())).ok();
+    // A contiguous NFA: built often (once per compile), searched briefly.
+    let finder = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(joined.iter().map(|(n, _)| n.as_str()))
+        .ok();
     let mut lists = Lists {
         joined,
         used,
