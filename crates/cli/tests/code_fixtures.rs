@@ -55,3 +55,30 @@ fn every_code_has_a_fixture_that_produces_it() {
         insta::assert_snapshot!(code.clone(), format!("$ falcoc lint {rel}\n{human}"));
     }
 }
+
+/// One fixture per falcoc lint (`fixtures/lints/FCxxx_*.yaml`): the lint fires and the
+/// rendered diagnostics are snapshots.
+#[test]
+fn every_lint_has_a_fixture_that_produces_it() {
+    let root = workspace();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("fixtures/lints"))
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "yaml"));
+    files.sort();
+    assert!(files.len() >= 10);
+    for f in files {
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let code = stem.split('_').next().unwrap_or("").to_string();
+        let rel = format!("fixtures/lints/{stem}.yaml");
+        let (_, _, human) = falcoc(&["lint", "--color", "never", &rel]);
+        assert!(
+            human.contains(&format!("[{code}]")),
+            "{rel}: no {code}\n{human}"
+        );
+        insta::assert_snapshot!(stem.clone(), format!("$ falcoc lint {rel}\n{human}"));
+    }
+}
