@@ -56,4 +56,5 @@ pub mod text;
 pub mod version;
 
 pub use load::{load, Input, LoadOptions, Loaded, Mode};
+pub mod codegen;
 pub mod lints;

@@ -1,0 +1,329 @@
+//! The `http_output` channel: one HTTP/1.1 POST per alert, written over a plain
+//! `TcpStream` (no client crate: a request with `Content-Length` and `Connection: close`
+//! and a status line to read are all falcosidekick needs, and this keeps the build
+//! small; `https://` URLs are refused at start-up for now — the TLS keys are parsed).
+//!
+//! As in Falco: `Content-Type: application/json` with `json_output`, else `text/plain`;
+//! `User-Agent` from `user_agent`; a URL written in quotes is unquoted; a request that
+//! times out is retried up to `max_consecutive_timeouts` more times; `echo` prints the
+//! response body to stdout. Unlike libcurl (no timeout by default) every connect, write
+//! and read is bounded by `output_timeout`, and an answer other than 2xx counts as a
+//! failure in the channel's counters (Falco only logs transport errors).
+
+use super::Sink;
+use falcoc_compiler::priority::Priority;
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+/// Responses are read up to this many bytes.
+const MAX_RESPONSE: usize = 1 << 20;
+
+/// Where to POST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HttpTarget {
+    /// Host name or address (IPv6 without brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Path and query, starting with `/`.
+    pub path: String,
+    /// The `Host:` header value.
+    pub host_header: String,
+}
+
+/// Removes surrounding quotes from a URL and decodes backslash escapes inside them, as
+/// Falco does before handing the URL to libcurl.
+fn unquote(url: &str) -> String {
+    let b = url.as_bytes();
+    let quoted = b.len() >= 2
+        && ((b[0] == b'"' && b[b.len() - 1] == b'"') || (b[0] == b'\'' && b[b.len() - 1] == b'\''));
+    if !quoted {
+        return url.to_string();
+    }
+    let inner = &url[1..url.len() - 1];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Parses `http://host[:port][/path]`.
+pub(crate) fn parse_url(raw: &str) -> Result<HttpTarget, String> {
+    let url = unquote(raw.trim());
+    let rest = if let Some(r) = strip_prefix_ci(&url, "http://") {
+        r
+    } else if strip_prefix_ci(&url, "https://").is_some() {
+        return Err(format!(
+            "http output: {url}: https is not supported yet (TLS is not implemented; use http://)"
+        ));
+    } else {
+        return Err(format!(
+            "http output: {url}: the URL must start with http://"
+        ));
+    };
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let path = path.split('#').next().unwrap_or("/");
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    if authority.contains('@') {
+        return Err(format!(
+            "http output: {url}: user names in URLs are not supported"
+        ));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let end = v6
+            .find(']')
+            .ok_or_else(|| format!("http output: {url}: unterminated IPv6 address"))?;
+        let port = match &v6[end + 1..] {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| format!("http output: {url}: bad port"))?,
+            ),
+        };
+        (v6[..end].to_string(), port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (authority.to_string(), None),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!("http output: {url}: no host"));
+    }
+    let port = match port {
+        None | Some("") => 80,
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| format!("http output: {url}: bad port `{p}`"))?,
+    };
+    let host_header = match (authority.starts_with('['), port) {
+        (_, 80) => authority.trim_end_matches(":80").to_string(),
+        _ => authority.to_string(),
+    };
+    Ok(HttpTarget {
+        host,
+        port,
+        path,
+        host_header,
+    })
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    if s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+    {
+        Some(&s[prefix.len()..])
+    } else {
+        None
+    }
+}
+
+/// The HTTP channel.
+pub(crate) struct HttpSink {
+    pub target: HttpTarget,
+    pub user_agent: String,
+    pub content_type: &'static str,
+    /// Connect, write and read timeout (`None`: wait forever).
+    pub timeout: Option<Duration>,
+    pub max_consecutive_timeouts: u8,
+    pub echo: bool,
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+impl HttpSink {
+    fn connect(&self) -> io::Result<TcpStream> {
+        let addrs = (self.target.host.as_str(), self.target.port).to_socket_addrs()?;
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "host name resolved to no address");
+        for addr in addrs {
+            let r = match self.timeout {
+                Some(t) => TcpStream::connect_timeout(&addr, t),
+                None => TcpStream::connect(addr),
+            };
+            match r {
+                Ok(s) => return Ok(s),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// One POST; the status code and body.
+    fn post_once(&self, body: &str) -> io::Result<(u16, Vec<u8>)> {
+        let mut s = self.connect()?;
+        s.set_read_timeout(self.timeout)?;
+        s.set_write_timeout(self.timeout)?;
+        let _ = s.set_nodelay(true);
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nAccept: */*\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.target.path,
+            self.target.host_header,
+            self.user_agent,
+            self.content_type,
+            body.len()
+        );
+        let mut req = head.into_bytes();
+        req.extend_from_slice(body.as_bytes());
+        s.write_all(&req)?;
+        s.flush()?;
+        let mut resp = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = s.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            resp.extend_from_slice(&buf[..n]);
+            if resp.len() >= MAX_RESPONSE || response_complete(&resp) {
+                break;
+            }
+        }
+        let status = parse_status(&resp).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "no HTTP status line in the response",
+            )
+        })?;
+        let body = match find_header_end(&resp) {
+            Some(i) => resp[i..].to_vec(),
+            None => Vec::new(),
+        };
+        Ok((status, body))
+    }
+}
+
+fn find_header_end(resp: &[u8]) -> Option<usize> {
+    resp.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4)
+}
+
+/// True once the headers and `Content-Length` bytes of body have arrived (without
+/// `Content-Length` the server closes the connection).
+fn response_complete(resp: &[u8]) -> bool {
+    let Some(end) = find_header_end(resp) else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&resp[..end]);
+    for line in head.lines() {
+        if let Some((k, v)) = line.split_once(':') {
+            if k.trim().eq_ignore_ascii_case("content-length") {
+                if let Ok(n) = v.trim().parse::<usize>() {
+                    return resp.len() - end >= n;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn parse_status(resp: &[u8]) -> Option<u16> {
+    let line_end = resp.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&resp[..line_end]).ok()?;
+    let mut parts = line.split_whitespace();
+    let version = parts.next()?;
+    if !version.starts_with("HTTP/") {
+        return None;
+    }
+    parts.next()?.parse().ok()
+}
+
+impl Sink for HttpSink {
+    fn write(&mut self, msg: &str, _priority: Priority) -> Result<(), String> {
+        let mut calls = 0u32;
+        let result = loop {
+            calls += 1;
+            match self.post_once(msg) {
+                Err(e) if is_timeout(&e) && calls <= u32::from(self.max_consecutive_timeouts) => {
+                    continue
+                }
+                r => break r,
+            }
+        };
+        match result {
+            Ok((status, body)) => {
+                if self.echo {
+                    let mut out = io::stdout().lock();
+                    let _ = out.write_all(&body);
+                    let _ = out.flush();
+                }
+                if (200..300).contains(&status) {
+                    Ok(())
+                } else {
+                    Err(format!("HTTP status {status}"))
+                }
+            }
+            Err(e) => Err(format!(
+                "HTTP request to {}:{} failed: {e}",
+                self.target.host, self.target.port
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let t = parse_url("http://falcosidekick:2801").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("falcosidekick", 2801, "/")
+        );
+        assert_eq!(t.host_header, "falcosidekick:2801");
+        let t = parse_url("\"http://127.0.0.1/a/b?x=1\"").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("127.0.0.1", 80, "/a/b?x=1")
+        );
+        assert_eq!(t.host_header, "127.0.0.1");
+        let t = parse_url("http://[::1]:8080/p").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("::1", 8080, "/p")
+        );
+        assert!(parse_url("https://x").is_err());
+        assert!(parse_url("ftp://x").is_err());
+        assert!(parse_url("http://x:99999").is_err());
+        assert!(parse_url("http://").is_err());
+    }
+
+    #[test]
+    fn responses() {
+        assert_eq!(parse_status(b"HTTP/1.1 500 Internal\r\n"), Some(500));
+        assert_eq!(parse_status(b"garbage\r\n"), None);
+        assert!(response_complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        ));
+        assert!(!response_complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok"
+        ));
+    }
+}
