@@ -40,6 +40,9 @@ pub struct LoadOptions {
     pub mode: Mode,
     /// The engine version requirements are checked against.
     pub engine_version: Version,
+    /// The plugins (name, version) `required_plugin_versions` are checked against; `None`
+    /// means the profile's plugins with the versions of their field tables.
+    pub loaded_plugins: Option<Vec<(String, String)>>,
 }
 
 impl Default for LoadOptions {
@@ -48,6 +51,7 @@ impl Default for LoadOptions {
             profile: PluginProfile::all(),
             mode: Mode::Falco,
             engine_version: ENGINE_VERSION,
+            loaded_plugins: None,
         }
     }
 }
@@ -222,12 +226,107 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
         results.push(file_result(&read, &files, issues));
         files.push(read);
     }
+    // Falco checks plugin requirements after loading, whatever the load found (a fatal
+    // error there that replaces the load results; a located error here, on the last file).
+    {
+        if let (Some(last), Some(file)) = (results.last_mut(), files.last()) {
+            for req in &collection.plugin_requirements {
+                if let Some(message) = unsatisfied(req, &loaded_plugins(opts)) {
+                    let at = req_offset(&files, req);
+                    let mut m = message_for(file, &files, at, message);
+                    m.code = Code::LoadErrValidate;
+                    last.errors.push(m);
+                }
+            }
+        }
+    }
     Loaded {
         files,
         results,
         rules,
         collection,
     }
+}
+
+/// The loaded plugins and their versions, for the requirement check.
+fn loaded_plugins(opts: &LoadOptions) -> Vec<(String, String)> {
+    match &opts.loaded_plugins {
+        Some(l) => l.clone(),
+        None => opts
+            .profile
+            .plugins()
+            .iter()
+            .map(|p| (p.name.to_string(), p.version.to_string()))
+            .collect(),
+    }
+}
+
+/// Falco's plugin requirement check: `None` when some alternative is loaded with a
+/// compatible version (same major, not older), else Falco's message.
+fn unsatisfied(
+    req: &crate::decl::PluginRequirement,
+    loaded: &[(String, String)],
+) -> Option<String> {
+    let ok = req.alternatives.iter().any(|(name, want)| {
+        loaded.iter().any(|(n, v)| {
+            n == name && Version::parse_semver(v).is_some_and(|have| have.satisfies(*want))
+        })
+    });
+    if ok {
+        return None;
+    }
+    let alts: Vec<String> = req
+        .alternatives
+        .iter()
+        .map(|(n, v)| format!("{n} (>= {v})"))
+        .collect();
+    Some(format!(
+        "Plugin requirement not satisfied, must load one of: {}",
+        alts.join(", ")
+    ))
+}
+
+/// Where a plugin requirement was declared: (file index, byte offset).
+fn req_offset(files: &[ReadResult], req: &crate::decl::PluginRequirement) -> (usize, usize) {
+    let first = req
+        .alternatives
+        .first()
+        .map(|(n, _)| n.as_str())
+        .unwrap_or("");
+    for (fi, f) in files.iter().enumerate() {
+        for item in &f.items {
+            let Some(seq) = item
+                .get("required_plugin_versions")
+                .and_then(|n| n.as_sequence())
+            else {
+                continue;
+            };
+            for entry in &seq.items {
+                if entry.get("name").and_then(|n| n.as_str()) == Some(first) {
+                    return (fi, entry.span().start as usize);
+                }
+            }
+        }
+    }
+    (files.len().saturating_sub(1), 0)
+}
+
+/// A message about byte `at.1` of file `at.0`, reported in the result of `current`.
+fn message_for(
+    current: &ReadResult,
+    files: &[ReadResult],
+    at: (usize, usize),
+    message: String,
+) -> LoadMessage {
+    let file = files.get(at.0).unwrap_or(current);
+    let issue = Issue::new(
+        Code::LoadErrValidate,
+        message,
+        at.0,
+        vec![Loc::new("required plugin versions", "", at.1)],
+    )
+    .at(Span::new(at.1, at.1 + 1));
+    crate::load::message(file, issue)
 }
 
 /// Whether an exception's field is valid for `source`: a field (with its argument), or a

@@ -75,9 +75,26 @@ fn loader_cases_match_falco() {
             .zip(&contents)
             .map(|(n, b)| Input { name: n, bytes: b })
             .collect();
+        let loaded_plugins: Vec<(String, String)> = doc["plugins_loaded"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str())
+            .map(|p| match p.split_once('@') {
+                Some((n, v)) => (n.to_string(), v.to_string()),
+                // Without a version: the plugin Falco loaded, whose table we carry.
+                None => (
+                    p.to_string(),
+                    falcoc_compiler::fields::plugin(p)
+                        .map_or("0.0.0", |x| x.version)
+                        .to_string(),
+                ),
+            })
+            .collect();
         let opts = LoadOptions {
             profile: profile(&doc["plugins_loaded"]),
             mode: Mode::Falco,
+            loaded_plugins: Some(loaded_plugins),
             ..LoadOptions::default()
         };
         let loaded = load(&inputs, &opts);

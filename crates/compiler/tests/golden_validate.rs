@@ -73,7 +73,21 @@ fn run_profile(dir: &str) -> (usize, Vec<String>) {
         };
         let loaded = load(&inputs, &opts);
         let Some(results) = doc["json_mode"]["result"]["falco_load_results"].as_array() else {
-            // Falco printed no JSON: a fatal error outside the load results.
+            // Falco printed no JSON: a fatal error outside the load results. The one we
+            // model is the plugin requirement check.
+            let stderr = doc["json_mode"]["stderr"].as_str().unwrap_or("");
+            if let Some(at) = stderr.find("Plugin requirement not satisfied") {
+                checked += 1;
+                let want = stderr[at..].lines().next().unwrap_or("");
+                let ours: Vec<&str> = loaded
+                    .results
+                    .iter()
+                    .flat_map(|r| r.errors.iter().map(|e| e.message.as_str()))
+                    .collect();
+                if !ours.contains(&want) {
+                    failures.push(format!("{}: want {want:?}, got {ours:?}", f.display()));
+                }
+            }
             continue;
         };
         checked += 1;
