@@ -9,7 +9,7 @@
 //! [`collector`] merges them across files (definition, append, override, enable) →
 //! [`compile`] substitutes [`lists`], rewrites [`exceptions`], parses, splices [`macros`],
 //! [`check`]s fields/types/operators into the [`ir`], compiles [`output`] formats and
-//! computes event types ([`events`]) → [`load`] turns [`issue`]s into [`result`]s.
+//! computes event types ([`events`]) → [`load`](mod@load) turns [`issue`]s into [`result`]s.
 //! Field and event tables live in [`fields`] and [`events`].
 //!
 //! ```
