@@ -2,6 +2,7 @@
 //! the work is done by the library crates.
 
 mod cmd_compile;
+mod cmd_events;
 mod cmd_lint;
 mod cmd_parse;
 mod inputs;
@@ -36,6 +37,8 @@ enum Command {
     Parse(cmd_parse::ParseArgs),
     /// Show compiled rules and conditions (expanded conditions, event types).
     Compile(cmd_compile::CompileArgs),
+    /// Print the events of a capture that match a condition (like `sysdig -r -p`).
+    Events(cmd_events::EventsArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Lint(a) => cmd_lint::run(a),
         Command::Parse(a) => cmd_parse::run(a),
         Command::Compile(a) => cmd_compile::run(a),
+        Command::Events(a) => cmd_events::run(a),
     };
     ExitCode::from(code)
 }

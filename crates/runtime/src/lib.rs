@@ -4,16 +4,21 @@
 //!   libscap reads, streamed block by block into machine, process, fd, user and interface
 //!   metadata and events with typed parameters (no I/O in the decoders; errors carry the
 //!   byte offset).
+//! * [`state`] — the process/thread, fd, user and container state libsinsp derives from a
+//!   capture, updated event by event.
+//! * [`extract`] — field extraction over an event and the state: the VM's
+//!   [`FieldSource`](vm::FieldSource), and the text and JSON renderings of fields.
+//! * [`events_cmd`] — filtering and printing events of a capture (`falcoc events`).
 //! * [`vm`] — the condition VM over the bytecode of `falcoc-compiler`.
 //! * [`config`] — `falco.yaml` and `-o key=value` options.
 //! * [`outputs`] — alert formatting and output channels; [`ratelimit`] — Falco's token
 //!   bucket.
-//!
-//! Planned: the process/fd/container state built from the capture metadata and events,
-//! feeding the VM's field extraction.
 
 pub mod config;
+pub mod events_cmd;
+pub mod extract;
 pub mod outputs;
 pub mod ratelimit;
 pub mod scap;
+pub mod state;
 pub mod vm;
