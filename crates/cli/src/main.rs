@@ -5,6 +5,7 @@ mod cmd_compile;
 mod cmd_events;
 mod cmd_lint;
 mod cmd_parse;
+mod cmd_replay;
 mod inputs;
 mod render;
 
@@ -39,6 +40,8 @@ enum Command {
     Compile(cmd_compile::CompileArgs),
     /// Print the events of a capture that match a condition (like `sysdig -r -p`).
     Events(cmd_events::EventsArgs),
+    /// Replay a capture through rules and print Falco's alerts.
+    Replay(cmd_replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Parse(a) => cmd_parse::run(a),
         Command::Compile(a) => cmd_compile::run(a),
         Command::Events(a) => cmd_events::run(a),
+        Command::Replay(a) => cmd_replay::run(a),
     };
     ExitCode::from(code)
 }

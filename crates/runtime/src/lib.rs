@@ -8,6 +8,9 @@
 //!   capture, updated event by event.
 //! * [`extract`] — field extraction over an event and the state: the VM's
 //!   [`FieldSource`](vm::FieldSource), and the text and JSON renderings of fields.
+//! * [`engine`] — the rule engine: active rules indexed by event code, one VM over the
+//!   whole rule set, alerts with Falco's rendered output and `output_fields`; capture
+//!   replay (`falcoc replay`).
 //! * [`events_cmd`] — filtering and printing events of a capture (`falcoc events`).
 //! * [`vm`] — the condition VM over the bytecode of `falcoc-compiler`.
 //! * [`config`] — `falco.yaml` and `-o key=value` options.
@@ -15,6 +18,7 @@
 //!   bucket.
 
 pub mod config;
+pub mod engine;
 pub mod events_cmd;
 pub mod extract;
 pub mod outputs;

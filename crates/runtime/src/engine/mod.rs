@@ -1,0 +1,584 @@
+//! The embeddable rule engine: compiled rules in, alerts out.
+//!
+//! [`Engine::new`] takes the compiled rules of [`falcoc_compiler::load()`] and
+//! [`EngineOptions`] (the `falco.yaml` settings that decide which rules run and what their
+//! alerts contain) and builds, once:
+//!
+//! * the **active rules** in evaluation order (rules-file.md §12): rules less severe than
+//!   the `priority` threshold are dropped; the others are enabled by their `enabled`
+//!   flag, then by the `rules:` selection entries in order (Falco's greedy `*` wildcard on
+//!   names, or tags). A rule enabled by a selection runs after the rules enabled by
+//!   default, as in Falco's ruleset;
+//! * one [`RuleSetProgram`] over shared tables and one [`Vm`], so a field, transformer
+//!   or check shared by many rules is computed at most once per event;
+//! * an **index by event code** (fields.md §8.3): each syscall rule is registered under
+//!   the event codes its condition can match plus `asyncevent`; an event only runs the
+//!   rules registered under its code, in evaluation order, and stops at the first match
+//!   unless `rule_matching` is `all`;
+//! * each rule's **output**: the rule `output` with the matching `append_output` formats
+//!   appended (`suggested_output` adds the fields the loaded plugins suggest, such as the
+//!   container plugin's `container_id=%container.id …`), compiled into text pieces and
+//!   `output_fields` keys.
+//!
+//! On a match the engine builds an [`Alert`]: the rendered message (literal text and
+//! each field's display text, `<NA>` when missing, padded or cut to a token's width),
+//! `output_fields` (each token's untransformed field with its typed JSON value, `null`
+//! when missing, plus `append_output` extra fields), the rule's sorted tags, source and
+//! priority, and the event time. Format it with [`crate::outputs::format_alert`] or hand
+//! it to [`crate::outputs::Outputs`].
+//!
+//! Events come from a capture ([`replay`] drives reader → [`State`] → engine), from any
+//! [`EventRef`] with [`Engine::process`] (state update and evaluation) or
+//! [`Engine::evaluate`] (evaluation of an event the state has already processed), or
+//! from the embedder's own event model: implement [`EventFields`] (field extraction for
+//! conditions and outputs) and call [`Engine::evaluate_fields`].
+//!
+//! Only rules of the `syscall` source run; rules of plugin sources are counted in
+//! [`Engine::skipped_rules`].
+//!
+//! ```
+//! use falcoc_compiler::codegen::{FieldDesc, FieldId};
+//! use falcoc_compiler::fields::ResolvedField;
+//! use falcoc_compiler::ir::Operand;
+//! use falcoc_compiler::{load, Input, LoadOptions};
+//! use falcoc_runtime::engine::{Engine, EngineOptions, EventFields};
+//! use falcoc_runtime::outputs::{format_alert, FormatOptions};
+//! use falcoc_runtime::vm::{FieldSource, Values};
+//! use serde_json::Value;
+//!
+//! let rules = br#"
+//! - rule: Shell started
+//!   desc: a shell was started
+//!   condition: evt.type = execve and evt.dir = < and proc.name in (bash, sh)
+//!   output: "shell started (user=%user.name cmd=%proc.cmdline pid=%proc.pid tty=%proc.tty)"
+//!   priority: WARNING
+//!   tags: [shell, mitre_execution]
+//! "#;
+//! let loaded = load(&[Input { name: "rules.yaml", bytes: rules }], &LoadOptions::default());
+//! assert!(!loaded.has_errors());
+//! let options = EngineOptions {
+//!     hostname: "example-host".into(),
+//!     ..EngineOptions::default()
+//! };
+//! let mut engine = Engine::new(loaded.rules, options).expect("outputs compile");
+//!
+//! // An event from the embedder's own source: an execve exit.
+//! struct Exec {
+//!     comm: &'static str,
+//!     pid: i64,
+//! }
+//! impl Exec {
+//!     /// The value of a field (`None`: missing, `<NA>` in text, null in JSON).
+//!     fn get(&self, name: &str) -> Option<Value> {
+//!         Some(match name {
+//!             "evt.type" => "execve".into(),
+//!             "evt.dir" => "<".into(),
+//!             "proc.name" => self.comm.into(),
+//!             "proc.cmdline" => format!("{} -i", self.comm).into(),
+//!             "proc.pid" => self.pid.into(),
+//!             "user.name" => "root".into(),
+//!             _ => return None,
+//!         })
+//!     }
+//! }
+//! impl FieldSource for Exec {
+//!     fn extract(&mut self, _id: FieldId, field: &FieldDesc, out: &mut Values) -> bool {
+//!         match self.get(field.name()) {
+//!             Some(Value::String(s)) => out.push_str(&s),
+//!             Some(Value::Number(n)) => out.push_i64(n.as_i64().unwrap_or_default()),
+//!             _ => return false,
+//!         }
+//!         true
+//!     }
+//! }
+//! impl EventFields for Exec {
+//!     fn display_operand(&mut self, operand: &Operand) -> Option<String> {
+//!         // (this toy source ignores transformers such as `%toupper(proc.name)`)
+//!         match self.get(&operand.base_field()?.name)? {
+//!             Value::String(s) => Some(s),
+//!             v => Some(v.to_string()),
+//!         }
+//!     }
+//!     fn json_field(&mut self, field: &ResolvedField) -> Value {
+//!         self.get(&field.name).unwrap_or(Value::Null)
+//!     }
+//! }
+//!
+//! const EXECVE_EXIT: u16 = 293; // PPME_SYSCALL_EXECVE_19_X
+//! let ts = 1_705_312_800_000_380_323;
+//! let alerts = engine.evaluate_fields(EXECVE_EXIT, ts, &mut Exec { comm: "bash", pid: 3008 });
+//! assert_eq!(alerts.len(), 1);
+//! let alert = &alerts[0];
+//! assert_eq!(alert.rule, "Shell started");
+//! assert_eq!(alert.message, "shell started (user=root cmd=bash -i pid=3008 tty=<NA>)");
+//! assert_eq!(alert.tags, ["mitre_execution", "shell"]);
+//! assert_eq!(
+//!     format_alert(alert, &FormatOptions::default()),
+//!     "10:00:00.000380323: Warning shell started (user=root cmd=bash -i pid=3008 tty=<NA>)"
+//! );
+//! let json = format_alert(alert, &FormatOptions { json_output: true, ..Default::default() });
+//! assert!(json.contains(r#""output_fields":{"evt.time":1705312800000380323,"proc.cmdline":"bash -i","proc.pid":3008,"proc.tty":null,"user.name":"root"}"#));
+//!
+//! // Not a shell: no alert.
+//! assert!(engine.evaluate_fields(EXECVE_EXIT, ts, &mut Exec { comm: "cat", pid: 3009 }).is_empty());
+//! assert_eq!(engine.match_counts(), vec![("Shell started", 1)]);
+//! ```
+//!
+//! Replaying a capture (what `falcoc replay` does):
+//!
+//! ```no_run
+//! use falcoc_compiler::{load, Input, LoadOptions};
+//! use falcoc_runtime::engine::{replay, Engine, EngineOptions};
+//! use falcoc_runtime::outputs::{format_alert, FormatOptions};
+//! use falcoc_runtime::scap;
+//!
+//! let text = std::fs::read("falco_rules.yaml")?;
+//! let loaded = load(&[Input { name: "falco_rules.yaml", bytes: &text }], &LoadOptions::default());
+//! let mut engine = Engine::new(loaded.rules, EngineOptions::default()).expect("outputs compile");
+//! let mut reader = scap::open("capture.scap")?;
+//! let opts = FormatOptions::default();
+//! let summary = replay(&mut engine, &mut reader, Default::default(), |alert| {
+//!     println!("{}", format_alert(&alert, &opts));
+//! });
+//! if let Some(e) = summary.error {
+//!     eprintln!("{e}");
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod convert;
+mod output;
+mod replay;
+mod select;
+#[cfg(test)]
+mod tests;
+
+pub use output::NA;
+pub use replay::{replay, ReplaySummary};
+
+use falcoc_compiler::codegen::RuleSetProgram;
+use falcoc_compiler::compile::CompiledRule;
+use falcoc_compiler::events::{analysis::routing_codes, PPM_EVENT_MAX};
+use falcoc_compiler::fields::{PluginProfile, ResolvedField, SYSCALL_SOURCE};
+use falcoc_compiler::ir::Operand;
+use falcoc_compiler::priority::Priority;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::config::{AppendOutput, Config, RuleMatching, RuleSelection};
+use crate::extract::{ExtractOptions, Extractor, FieldPlan};
+use crate::outputs::{hostname_from_env, Alert};
+use crate::scap::{Event, EventRef};
+use crate::state::{evtable, State};
+use crate::vm::{FieldSource, Vm};
+use output::RuleFormat;
+
+/// The alert settings of the `falco.yaml` Falco ships, as a configuration text: the code
+/// defaults plus `append_output: [{suggested_output: true}]`, which appends the fields
+/// the loaded plugins suggest (the container plugin's `container_id=%container.id
+/// container_name=%container.name …`) to every rule output. `falcoc replay` uses it
+/// without `-c`; Falco's reference replays ran with it.
+pub const SHIPPED_CONFIG: &str = "append_output:\n  - suggested_output: true\n";
+
+/// What the engine needs from an event: the condition fields ([`FieldSource`]) and the
+/// renderings of output fields. [`Extractor`] implements it for capture events; an
+/// embedder with its own event model implements it to use [`Engine::evaluate_fields`].
+pub trait EventFields: FieldSource {
+    /// The display text of an output token (a field, or transformers over one), as
+    /// Falco prints it in the alert text; `None` when the value is missing (`<NA>`).
+    fn display_operand(&mut self, operand: &Operand) -> Option<String>;
+    /// The typed JSON value of a field for `output_fields` (numbers, strings, booleans,
+    /// arrays for list fields, the integer ns timestamp for `evt.time*`; `null` when
+    /// missing).
+    fn json_field(&mut self, field: &ResolvedField) -> Value;
+}
+
+impl EventFields for Extractor<'_, '_> {
+    fn display_operand(&mut self, operand: &Operand) -> Option<String> {
+        Extractor::display_operand(self, operand)
+    }
+
+    fn json_field(&mut self, field: &ResolvedField) -> Value {
+        Extractor::json(self, field)
+    }
+}
+
+/// Settings of an [`Engine`]: the `falco.yaml` keys that decide which rules run and what
+/// their alerts contain.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// `priority`: rules less severe than this are not loaded (default `Debug`: all).
+    pub priority: Priority,
+    /// `rules`: enable/disable selection entries, applied in order after the rules'
+    /// own `enabled` flags.
+    pub selection: Vec<RuleSelection>,
+    /// `rule_matching`: stop at the first matching rule of an event, or alert for all.
+    pub rule_matching: RuleMatching,
+    /// The host name of the alerts (`FALCO_HOSTNAME` or the machine's name by default).
+    pub hostname: String,
+    /// `append_output` entries (extra formats, suggested fields, extra fields).
+    pub append_output: Vec<AppendOutput>,
+    /// The loaded plugins: fields of appended formats and suggested output fields
+    /// (default: the container plugin, as stock Falco 0.42).
+    pub profile: PluginProfile,
+    /// Field extraction settings (time zone of `%evt.time` in outputs, buffers).
+    pub extract: ExtractOptions,
+    /// Deliver capture events to the rules as Falco 0.42.1 (libs 0.22) does: enter
+    /// events the scap converter stores are not evaluated, old event versions are
+    /// routed and named as their current version, and an exit event's missing
+    /// parameters come from its enter event (default true; see the `convert` notes in
+    /// docs/compat.md). Off: every event as read, by its own code.
+    pub convert_events: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> EngineOptions {
+        EngineOptions {
+            priority: Priority::Debug,
+            selection: Vec::new(),
+            rule_matching: RuleMatching::First,
+            hostname: hostname_from_env(),
+            append_output: Vec::new(),
+            profile: PluginProfile::container_only(),
+            extract: ExtractOptions::default(),
+            convert_events: true,
+        }
+    }
+}
+
+impl EngineOptions {
+    /// The options of a configuration (`priority`, `rules`, `rule_matching`,
+    /// `append_output`); the host name from the environment, the container plugin,
+    /// default extraction settings.
+    pub fn from_config(config: &Config) -> EngineOptions {
+        EngineOptions {
+            priority: config.priority,
+            selection: config.rules.clone(),
+            rule_matching: config.rule_matching,
+            append_output: config.append_output.clone(),
+            ..EngineOptions::default()
+        }
+    }
+}
+
+/// A rule output that does not compile once `append_output` formats are appended
+/// (Falco: `LOAD_ERR_COMPILE_OUTPUT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineError {
+    /// The rule.
+    pub rule: String,
+    /// The formatter's message.
+    pub message: String,
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rule '{}': output: {}", self.rule, self.message)
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// One active rule.
+#[derive(Debug, Clone)]
+struct Active {
+    name: String,
+    source: String,
+    priority: Priority,
+    tags: Vec<String>,
+    format: RuleFormat,
+    matches: u64,
+}
+
+/// Counters of an [`Engine`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Events given to the engine.
+    pub events: u64,
+    /// Events that had at least one rule registered under their code.
+    pub evaluated: u64,
+    /// Rule evaluations (conditions run).
+    pub rule_evaluations: u64,
+    /// Alerts produced.
+    pub alerts: u64,
+}
+
+/// The rule engine. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Engine {
+    active: Vec<Active>,
+    program: RuleSetProgram,
+    plan: FieldPlan,
+    vm: Vm,
+    /// Per event code, the active rules registered under it, in evaluation order.
+    by_code: Vec<Box<[u32]>>,
+    matching: RuleMatching,
+    hostname: String,
+    extract: ExtractOptions,
+    skipped: Vec<String>,
+    stats: EngineStats,
+    convert: bool,
+    /// Per enter event code, whether a rule may read one of its parameters from the exit
+    /// event (so the enter event is kept until the exit).
+    keep_enter: Vec<bool>,
+    /// The kept enter events, by thread.
+    enters: HashMap<i64, Event>,
+}
+
+impl Engine {
+    /// Builds the engine for `rules` (in load order, as [`falcoc_compiler::load()`]
+    /// returns them). Fails when a rule output with its `append_output` formats does not
+    /// compile.
+    pub fn new(rules: Vec<CompiledRule>, options: EngineOptions) -> Result<Engine, EngineError> {
+        let skipped = rules
+            .iter()
+            .filter(|r| r.source != SYSCALL_SOURCE)
+            .map(|r| r.name.clone())
+            .collect();
+        let order = select::active_rules(
+            &rules,
+            |r| r.source == SYSCALL_SOURCE,
+            options.priority,
+            &options.selection,
+        );
+        let chosen: Vec<&CompiledRule> = order.iter().filter_map(|&i| rules.get(i)).collect();
+        let mut active = Vec::with_capacity(chosen.len());
+        let mut by_code: Vec<Vec<u32>> = vec![Vec::new(); PPM_EVENT_MAX];
+        for (k, r) in chosen.iter().enumerate() {
+            let format = RuleFormat::new(r, &options.append_output, &options.profile).map_err(
+                |message| EngineError {
+                    rule: r.name.clone(),
+                    message,
+                },
+            )?;
+            let codes = routing_codes(&r.event_codes.clone().unwrap_or_default(), true);
+            for c in codes.iter() {
+                if let Some(list) = by_code.get_mut(c as usize) {
+                    list.push(k as u32);
+                }
+            }
+            active.push(Active {
+                name: r.name.clone(),
+                source: r.source.clone(),
+                priority: r.priority,
+                tags: r.tags.iter().cloned().collect(),
+                format,
+                matches: 0,
+            });
+        }
+        let program = RuleSetProgram::new(chosen.iter().copied());
+        let plan = FieldPlan::new(&program.tables);
+        let vm = Vm::new(&program.tables);
+        let params: BTreeSet<&str> = program
+            .tables
+            .fields
+            .iter()
+            .map(|d| &d.field)
+            .chain(active.iter().flat_map(|a| a.format.fields_used()))
+            .filter_map(convert::param_name)
+            .collect();
+        let keep_enter = (0..PPM_EVENT_MAX as u16)
+            .map(|c| {
+                let (Some(enter), Some(exit)) = (evtable::event(c), evtable::event(c + 1)) else {
+                    return false;
+                };
+                !convert::delivered(c)
+                    && enter
+                        .params
+                        .iter()
+                        .any(|p| params.contains(p.name) && exit.param_index(p.name).is_none())
+            })
+            .collect();
+        Ok(Engine {
+            active,
+            program,
+            plan,
+            vm,
+            by_code: by_code.into_iter().map(Vec::into_boxed_slice).collect(),
+            matching: options.rule_matching,
+            hostname: options.hostname,
+            extract: options.extract,
+            skipped,
+            stats: EngineStats::default(),
+            convert: options.convert_events,
+            keep_enter,
+            enters: HashMap::new(),
+        })
+    }
+
+    /// The active rules, in evaluation order.
+    pub fn active_rules(&self) -> impl Iterator<Item = &str> + '_ {
+        self.active.iter().map(|a| a.name.as_str())
+    }
+
+    /// The full output format of an active rule, after `append_output` (`None` for a
+    /// rule that is not active).
+    pub fn rule_output(&self, rule: &str) -> Option<&str> {
+        self.active
+            .iter()
+            .find(|a| a.name == rule)
+            .map(|a| a.format.text.as_str())
+    }
+
+    /// Rules not run because their source is not `syscall`.
+    pub fn skipped_rules(&self) -> &[String] {
+        &self.skipped
+    }
+
+    /// Whether any active rule is registered under event `code`.
+    pub fn wants(&self, code: u16) -> bool {
+        self.by_code
+            .get(code as usize)
+            .is_some_and(|l| !l.is_empty())
+    }
+
+    /// Alerts per active rule with at least one, in evaluation order.
+    pub fn match_counts(&self) -> Vec<(&str, u64)> {
+        self.active
+            .iter()
+            .filter(|a| a.matches > 0)
+            .map(|a| (a.name.as_str(), a.matches))
+            .collect()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    /// Updates `state` with `evt` and evaluates the rules on it (unless libsinsp would
+    /// drop the event: state-only events, leading container events). Events must be given
+    /// in capture order, each once.
+    pub fn process(&mut self, state: &mut State, evt: &EventRef<'_>) -> Vec<Alert> {
+        let p = state.process(evt);
+        if p.filtered_out {
+            self.stats.events += 1;
+            return Vec::new();
+        }
+        self.evaluate(state, evt)
+    }
+
+    /// Evaluates the rules on `evt`, which `state` has just processed
+    /// ([`State::process`]).
+    pub fn evaluate(&mut self, state: &mut State, evt: &EventRef<'_>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        self.evaluate_into(state, evt, &mut out);
+        out
+    }
+
+    /// [`evaluate`](Self::evaluate), appending the alerts to `out`; returns how many.
+    pub fn evaluate_into(
+        &mut self,
+        state: &mut State,
+        evt: &EventRef<'_>,
+        out: &mut Vec<Alert>,
+    ) -> usize {
+        let opts = self.extract;
+        if !self.convert {
+            if !self.wants(evt.code) {
+                self.stats.events += 1;
+                return 0;
+            }
+            let plan = std::mem::take(&mut self.plan);
+            let n = {
+                let mut ex = Extractor::new(state, evt, opts).with_plan(&plan);
+                self.run(evt.code, evt.ts, &mut ex, out)
+            };
+            self.plan = plan;
+            return n;
+        }
+        if !convert::delivered(evt.code) {
+            self.stats.events += 1;
+            if self
+                .keep_enter
+                .get(evt.code as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                self.enters.insert(evt.tid, evt.to_event());
+            }
+            return 0;
+        }
+        let enter = self
+            .enters
+            .remove(&evt.tid)
+            .filter(|e| e.code.wrapping_add(1) == evt.code);
+        let code = convert::converted_code(evt.code);
+        if !self.wants(code) {
+            self.stats.events += 1;
+            return 0;
+        }
+        // Borrow the plan separately from the rest of the engine.
+        let plan = std::mem::take(&mut self.plan);
+        let n = {
+            let mut src = convert::Converted {
+                ex: Extractor::new(state, evt, opts).with_plan(&plan),
+                enter: enter.as_ref().map(Event::as_event_ref),
+                rename: convert::renamed(evt.code),
+                opts,
+            };
+            self.run(code, evt.ts, &mut src, out)
+        };
+        self.plan = plan;
+        n
+    }
+
+    /// Evaluates the rules on an event of the embedder's own source: `code` is the
+    /// event type (`ppm_event_code`, which selects the rules to run), `ts` the event
+    /// time in ns since the epoch, `src` extracts the fields. The field ids given to
+    /// [`FieldSource::extract`] are those of this engine's tables.
+    pub fn evaluate_fields<S: EventFields + ?Sized>(
+        &mut self,
+        code: u16,
+        ts: u64,
+        src: &mut S,
+    ) -> Vec<Alert> {
+        let mut out = Vec::new();
+        self.run(code, ts, src, &mut out);
+        out
+    }
+
+    fn run<S: EventFields + ?Sized>(
+        &mut self,
+        code: u16,
+        ts: u64,
+        src: &mut S,
+        out: &mut Vec<Alert>,
+    ) -> usize {
+        self.stats.events += 1;
+        let Some(list) = self.by_code.get(code as usize).filter(|l| !l.is_empty()) else {
+            return 0;
+        };
+        self.stats.evaluated += 1;
+        self.vm.next_event();
+        let mut n = 0;
+        for &k in list.iter() {
+            let k = k as usize;
+            let (Some(code), Some(rule)) = (self.program.rules.get(k), self.active.get_mut(k))
+            else {
+                continue;
+            };
+            self.stats.rule_evaluations += 1;
+            if !self.vm.eval(&self.program.tables, &code.code, src) {
+                continue;
+            }
+            rule.matches += 1;
+            out.push(Alert {
+                rule: rule.name.clone(),
+                priority: rule.priority,
+                time_ns: ts,
+                message: rule.format.message(src),
+                output_fields: rule.format.fields(src),
+                tags: rule.tags.clone(),
+                source: rule.source.clone(),
+                hostname: self.hostname.clone(),
+            });
+            n += 1;
+            if self.matching == RuleMatching::First {
+                break;
+            }
+        }
+        self.stats.alerts += n as u64;
+        n
+    }
+}
