@@ -166,7 +166,7 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::config::{AppendOutput, Config, RuleMatching, RuleSelection};
-use crate::extract::{ExtractOptions, Extractor, FieldPlan};
+use crate::extract::{ExtractOptions, Extractor, FieldPlan, LibsVersion};
 use crate::outputs::{hostname_from_env, Alert};
 use crate::scap::{Event, EventRef};
 use crate::state::{evtable, State};
@@ -221,7 +221,9 @@ pub struct EngineOptions {
     /// The loaded plugins: fields of appended formats and suggested output fields
     /// (default: the container plugin, as stock Falco 0.42).
     pub profile: PluginProfile,
-    /// Field extraction settings (time zone of `%evt.time` in outputs, buffers).
+    /// Field extraction settings (time zone of `%evt.time` in outputs, buffers; the
+    /// libsinsp version, by default libs 0.22 as Falco 0.42.1, which [`replay`] also
+    /// gives the state).
     pub extract: ExtractOptions,
     /// Deliver capture events to the rules as Falco 0.42.1 (libs 0.22) does: enter
     /// events the scap converter stores are not evaluated, old event versions are
@@ -240,7 +242,10 @@ impl Default for EngineOptions {
             hostname: hostname_from_env(),
             append_output: Vec::new(),
             profile: PluginProfile::container_only(),
-            extract: ExtractOptions::default(),
+            extract: ExtractOptions {
+                libs: LibsVersion::Falco042,
+                ..ExtractOptions::default()
+            },
             convert_events: true,
         }
     }
@@ -418,6 +423,12 @@ impl Engine {
             .iter()
             .find(|a| a.name == rule)
             .map(|a| a.format.text.as_str())
+    }
+
+    /// The libsinsp version the engine's field extraction follows
+    /// (`EngineOptions::extract.libs`).
+    pub fn libs(&self) -> LibsVersion {
+        self.extract.libs
     }
 
     /// Rules not run because their source is not `syscall`.

@@ -24,7 +24,8 @@ pub struct ReplaySummary {
 /// Reads every event of `reader` (whose metadata has not been read yet), keeps a
 /// [`State`], runs `engine` on each event and hands every alert to `on_alert`, in event
 /// order. On a read error the events before it have been processed; the error is in the
-/// summary.
+/// summary. The state follows the engine's libsinsp version ([`Engine::libs`]; the other
+/// settings are `state_options`').
 pub fn replay(
     engine: &mut Engine,
     reader: &mut Reader<'_>,
@@ -32,7 +33,10 @@ pub fn replay(
     mut on_alert: impl FnMut(Alert),
 ) -> ReplaySummary {
     let mut summary = ReplaySummary::default();
-    let mut state = State::new(state_options);
+    let mut state = State::new(StateOptions {
+        libs: engine.libs(),
+        ..state_options
+    });
     if let Err(e) = reader.read_metadata() {
         summary.bytes = Reader::position(reader);
         summary.error = Some(e);

@@ -38,6 +38,7 @@ use crate::state::evtable::{
     EF_WRITES_TO_FD,
 };
 use crate::state::fd;
+pub use crate::state::LibsVersion;
 use crate::state::{Category, State, Thread, ThreadRef};
 use crate::vm::{transform, FieldSource, Values};
 
@@ -46,6 +47,9 @@ use render::{ParamText, RenderOptions};
 /// Settings of the extraction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtractOptions {
+    /// The libsinsp whose filterchecks extraction follows where versions differ (see
+    /// [`LibsVersion`]).
+    pub libs: LibsVersion,
     /// The zone of `evt.time`, `evt.datetime` (libsinsp: the local time).
     pub timezone: TimeZone,
     /// Buffer rendering.
@@ -55,6 +59,7 @@ pub struct ExtractOptions {
 impl Default for ExtractOptions {
     fn default() -> ExtractOptions {
         ExtractOptions {
+            libs: LibsVersion::Sysdig2022,
             timezone: TimeZone::UTC,
             render: RenderOptions::default(),
         }
@@ -835,7 +840,30 @@ impl<'a, 'e> Extractor<'a, 'e> {
     }
 
     fn eflags(&self) -> u32 {
-        self.desc().map_or(0, |d| d.flags)
+        let flags = self.desc().map_or(0, |d| d.flags);
+        if self.fd_param_022().is_some() {
+            flags | EF_USES_FD
+        } else {
+            flags
+        }
+    }
+
+    /// libs 0.22 ([`LibsVersion::Falco042`]): the fd parameter of an exit event the 0.22
+    /// table flags `EF_USES_FD` and the 2022 table does not (`unlinkat`'s dirfd…), when
+    /// the event carries it. Such an event's fd is that one (`m_lastevent_fd`).
+    fn fd_param_022(&self) -> Option<i64> {
+        if self.opts.libs != LibsVersion::Falco042 {
+            return None;
+        }
+        let i = evtable::fd_location_022(self.evt.code)?;
+        let p = falcoc_compiler::events::event(self.evt.code)?
+            .params
+            .get(i)?;
+        if p.ty != FieldType::Fd {
+            return None;
+        }
+        let raw = self.evt.param(i)?.raw();
+        (raw.len() == 8).then(|| crate::state::parse_int(raw))
     }
 
     fn is_exit(&self) -> bool {
@@ -895,6 +923,10 @@ impl<'a, 'e> Extractor<'a, 'e> {
             return None;
         };
         let mut fdn = self.state.current().fd;
+        if let Some(l) = self.fd_param_022().filter(|_| fdn.is_none()) {
+            self.state.thread(tid)?;
+            return Some((tid, self.state.fd(tid, l).map(|_| l)));
+        }
         if fdn.is_none() {
             let l = self.state.thread(tid)?.lastevent_fd;
             if l != -1 && self.state.fd(tid, l).is_some() {
@@ -1613,6 +1645,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             return false;
         };
         let (uid, gid, loginuid) = (t.uid, t.gid, t.loginuid);
+        let na_users = self.opts.libs == LibsVersion::Falco042;
         match field {
             F::UserUid => out.push_u64(uid as u64),
             F::UserLoginUid => out.push_i64(if loginuid == u32::MAX {
@@ -1620,23 +1653,32 @@ impl<'a, 'e> Extractor<'a, 'e> {
             } else {
                 loginuid as i64
             }),
-            F::UserName | F::UserHomedir | F::UserShell => {
-                let Some(u) = self.state.user(uid) else {
-                    return false;
+            F::UserName | F::UserHomedir | F::UserShell | F::UserLoginName => {
+                let id = if *field == F::UserLoginName {
+                    loginuid
+                } else {
+                    uid
                 };
-                out.push_str(match field {
-                    F::UserName => &u.name,
-                    F::UserHomedir => &u.homedir,
-                    _ => &u.shell,
-                });
+                match self.state.user(id) {
+                    Some(u) => out.push_str(match field {
+                        F::UserHomedir => &u.homedir,
+                        F::UserShell => &u.shell,
+                        _ => &u.name,
+                    }),
+                    // libs 0.22's `get_user`/`get_loginuser`: a placeholder user.
+                    None if na_users => out.push_str(match (field, id) {
+                        (F::UserName | F::UserLoginName, 0) => "root",
+                        (F::UserHomedir, 0) => "/root",
+                        _ => "<NA>",
+                    }),
+                    None => return false,
+                }
             }
-            F::UserLoginName => match self.state.user(loginuid) {
-                Some(u) => out.push_str(&u.name),
-                None => return false,
-            },
             F::GroupGid => out.push_u64(gid as u64),
             F::GroupName => match self.state.group(gid) {
                 Some(g) => out.push_str(&g.name),
+                // libs 0.22's `get_group`: a placeholder group.
+                None if na_users => out.push_str(if gid == 0 { "root" } else { "<NA>" }),
                 None => return false,
             },
             _ => return false,
@@ -1942,15 +1984,16 @@ impl<'a, 'e> Extractor<'a, 'e> {
         let Some((tid, fdn)) = self.fd_ctx() else {
             return false;
         };
+        let last = self.fd_param_022();
         if *field == F::FdNum {
             match self.state.thread(tid) {
-                Some(t) => out.push_i64(t.lastevent_fd),
+                Some(t) => out.push_i64(last.unwrap_or(t.lastevent_fd)),
                 None => return false,
             }
             return true;
         }
         if *field == F::FdUid {
-            let l = self.state.thread(tid).map_or(-1, |t| t.lastevent_fd);
+            let l = last.unwrap_or_else(|| self.state.thread(tid).map_or(-1, |t| t.lastevent_fd));
             out.push_str(&format!("{tid}{l}"));
             return true;
         }

@@ -37,6 +37,31 @@ pub const EC_IO_BASE: u32 = 32;
 /// `EC_MEMORY`.
 pub const EC_MEMORY: u32 = 5;
 
+/// Exit events that libs 0.22.2 flags `EF_USES_FD` and the 2022 table does not, with the
+/// position of their fd parameter in the current layout (libscap's
+/// `get_exit_event_fd_location`): `sendmmsg`, `recvmmsg`, `mmap`, `mmap2`, `symlinkat`,
+/// `unlinkat`, `mkdirat`, `fchmodat`, `fchmod`.
+const USES_FD_SINCE_2022: [(u16, usize); 9] = [
+    (51, 1),
+    (55, 1),
+    (161, 8),
+    (163, 8),
+    (181, 2),
+    (303, 1),
+    (305, 1),
+    (313, 1),
+    (317, 1),
+];
+
+/// For an exit event that uses an fd in libs 0.22.2 but not in the 2022 table: the
+/// position of its fd parameter (which older layouts may lack, e.g. `mmap`'s).
+pub fn fd_location_022(code: u16) -> Option<usize> {
+    USES_FD_SINCE_2022
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, i)| *i)
+}
+
 /// One parameter of an event, as the 2022 table describes it.
 #[derive(Debug, Clone)]
 pub struct ParamDesc {
@@ -255,6 +280,12 @@ mod tests {
         assert_eq!(event(307).unwrap().params[2].dirfd, Some(1));
         // mmap does not use an fd in the 2022 table.
         assert_eq!(event(161).unwrap().flags & EF_USES_FD, 0);
+        // unlinkat's exit uses its dirfd in libs 0.22.2 only.
+        assert_eq!(event(303).unwrap().flags & EF_USES_FD, 0);
+        assert_eq!(fd_location_022(303), Some(1));
+        let e = events::event(303).unwrap();
+        assert_eq!(e.flags.0 & EF_USES_FD, EF_USES_FD);
+        assert_eq!(e.params[1].name, "dirfd");
         // Newer codes come from the libs 0.22.2 table.
         assert_eq!(event(366).unwrap().name, "dup");
         assert_eq!(syscall(139).1, "madvise");

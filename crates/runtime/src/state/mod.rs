@@ -80,9 +80,28 @@ pub const MAX_THREADS: usize = 131_072;
 /// libsinsp's fd table limit (`MAX_FD_TABLE_SIZE`).
 pub const MAX_FDS: usize = 4096;
 
+/// Which libsinsp the state and field extraction follow where versions differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LibsVersion {
+    /// falcosecurity/libs e5c53d64 (2022), the libs of sysdig 0.29: the reference of
+    /// `falcoc events` and `shared/captures`.
+    #[default]
+    Sysdig2022,
+    /// libs 0.22.2, the libs of Falco 0.42.1: the engine and `falcoc replay`. Differences:
+    /// a second `connect` of a socket overwrites its destination address; `user.name`,
+    /// `user.homedir`, `user.shell`, `user.loginname` and `group.name` of an id missing
+    /// from the user list are `<NA>` (`root`, `/root` for id 0); exit events the 0.22
+    /// table flags `EF_USES_FD` (`unlinkat`, `mkdirat`, `fchmodat`, `fchmod`,
+    /// `symlinkat`, …) have an fd: the one of their dirfd/fd parameter, else `fd.name` is
+    /// `""`.
+    Falco042,
+}
+
 /// Settings of the state engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StateOptions {
+    /// The libsinsp whose parsers the state follows where versions differ.
+    pub libs: LibsVersion,
     /// libsinsp's `m_track_connection_status` (off in sysdig and Falco): track
     /// pending/failed connections.
     pub track_connection_status: bool,
@@ -95,6 +114,7 @@ pub struct StateOptions {
 impl Default for StateOptions {
     fn default() -> StateOptions {
         StateOptions {
+            libs: LibsVersion::Sysdig2022,
             track_connection_status: false,
             max_threads: MAX_THREADS,
             max_fds: MAX_FDS,

@@ -6,7 +6,7 @@ use super::evtable::{self, EventDesc, EF_READS_FROM_FD, EF_SKIPPARSERESET, EF_US
 use super::fd::{self, Fd, CANCELED_FD};
 use super::paths::{concatenate, MAX_PATH};
 use super::thread::{self, StoredEvent, Thread};
-use super::{Current, State, ThreadRef};
+use super::{Current, LibsVersion, State, ThreadRef};
 use crate::scap::{EventRef, FdType, AF_INET, AF_INET6, AF_UNIX};
 
 const PPME_SCHEDSWITCH_1_E: u16 = 146;
@@ -1119,6 +1119,7 @@ impl State {
     /// `fill_client_socket_info` from a connect exit's tuple.
     fn fill_client_socket_info(&mut self, tuple: &[u8]) {
         let rendered = crate::extract::render::socktuple_string(tuple);
+        let ow = self.opts.libs == LibsVersion::Falco042;
         let Some(f) = self.evt_fd_mut() else {
             return;
         };
@@ -1132,17 +1133,17 @@ impl State {
                     let (sip, dip) = (&tuple[1..17], &tuple[19..35]);
                     if !(fd::is_v4_mapped(sip) && fd::is_v4_mapped(dip)) {
                         f.ty = FdType::Ipv6Sock;
-                        set_ipv6_addresses_and_ports(f, tuple)
+                        set_ipv6_addresses_and_ports(f, tuple, ow)
                     } else {
                         f.ty = FdType::Ipv4Sock;
-                        set_ipv4_mapped_addresses_and_ports(f, tuple)
+                        set_ipv4_mapped_addresses_and_ports(f, tuple, ow)
                     }
                 } else {
                     if tuple.len() < 13 {
                         return;
                     }
                     f.ty = FdType::Ipv4Sock;
-                    set_ipv4_addresses_and_ports(f, tuple)
+                    set_ipv4_addresses_and_ports(f, tuple, ow)
                 };
                 if changed && f.is_role_server() && f.is_udp_socket() {
                     f.swap_addresses();
@@ -1208,18 +1209,18 @@ impl State {
         let mut f = Fd::new(FdType::Unknown);
         match tuple[0] {
             AF_INET if tuple.len() >= 13 => {
-                set_ipv4_addresses_and_ports(&mut f, tuple);
+                set_ipv4_addresses_and_ports(&mut f, tuple, false);
                 f.ty = FdType::Ipv4Sock;
                 f.sock.set_v4_proto(fd::L4_TCP);
             }
             AF_INET6 if tuple.len() >= 37 => {
                 let (sip, dip) = (&tuple[1..17], &tuple[19..35]);
                 if fd::is_v4_mapped(sip) && fd::is_v4_mapped(dip) {
-                    set_ipv4_mapped_addresses_and_ports(&mut f, tuple);
+                    set_ipv4_mapped_addresses_and_ports(&mut f, tuple, false);
                     f.ty = FdType::Ipv4Sock;
                     f.sock.set_v4_proto(fd::L4_TCP);
                 } else {
-                    set_ipv6_addresses_and_ports(&mut f, tuple);
+                    set_ipv6_addresses_and_ports(&mut f, tuple, false);
                     f.ty = FdType::Ipv6Sock;
                     f.sock.set_v6_proto(fd::L4_TCP);
                 }
@@ -1476,15 +1477,15 @@ impl State {
                     f.sock.set_v4_proto(p);
                 }
                 f.ty = FdType::Ipv4Sock;
-                set_ipv4_addresses_and_ports(f, tuple)
+                set_ipv4_addresses_and_ports(f, tuple, false)
             }
             AF_INET6 if tuple.len() >= 37 => {
                 let (sip, dip) = (&tuple[1..17], &tuple[19..35]);
                 if fd::is_v4_mapped(sip) && fd::is_v4_mapped(dip) {
                     f.ty = FdType::Ipv4Sock;
-                    set_ipv4_mapped_addresses_and_ports(f, tuple)
+                    set_ipv4_mapped_addresses_and_ports(f, tuple, false)
                 } else {
-                    set_ipv6_addresses_and_ports(f, tuple)
+                    set_ipv6_addresses_and_ports(f, tuple, false)
                 }
             }
             AF_UNIX if tuple.len() >= 17 => {
@@ -1595,7 +1596,13 @@ fn thread_items(raw: &[u8]) -> Vec<&[u8]> {
 }
 
 /// `update_ipv4_addresses_and_ports`: returns whether something changed.
-fn update_ipv4(f: &mut Fd, sip: [u8; 4], sport: u16, dip: [u8; 4], dport: u16) -> bool {
+/// `update_ipv4_addresses_and_ports`; `overwrite_dest` (libs 0.22, `connect` exits):
+/// the destination is replaced even when already set.
+fn update_ipv4(
+    f: &mut Fd,
+    (sip, sport, dip, dport): ([u8; 4], u16, [u8; 4], u16),
+    overwrite_dest: bool,
+) -> bool {
     let s = &mut f.sock;
     if f.ty == FdType::Ipv4Sock {
         let same = (sip == s.v4_sip()
@@ -1619,11 +1626,11 @@ fn update_ipv4(f: &mut Fd, sip: [u8; 4], sport: u16, dip: [u8; 4], dport: u16) -
         s.set_v4_sport(sport);
         changed = true;
     }
-    if s.v4_dip() == [0; 4] {
+    if s.v4_dip() == [0; 4] || (overwrite_dest && s.v4_dip() != dip) {
         s.set_v4_dip(dip);
         changed = true;
     }
-    if s.v4_dport() == 0 {
+    if s.v4_dport() == 0 || (overwrite_dest && s.v4_dport() != dport) {
         s.set_v4_dport(dport);
         changed = true;
     }
@@ -1644,21 +1651,17 @@ fn port_at(b: &[u8], i: usize) -> u16 {
     u16::from_le_bytes([b[i], b[i + 1]])
 }
 
-fn set_ipv4_addresses_and_ports(f: &mut Fd, t: &[u8]) -> bool {
-    update_ipv4(f, a4(&t[1..]), port_at(t, 5), a4(&t[7..]), port_at(t, 11))
+fn set_ipv4_addresses_and_ports(f: &mut Fd, t: &[u8], overwrite_dest: bool) -> bool {
+    let tuple = (a4(&t[1..]), port_at(t, 5), a4(&t[7..]), port_at(t, 11));
+    update_ipv4(f, tuple, overwrite_dest)
 }
 
-fn set_ipv4_mapped_addresses_and_ports(f: &mut Fd, t: &[u8]) -> bool {
-    update_ipv4(
-        f,
-        a4(&t[13..]),
-        port_at(t, 17),
-        a4(&t[31..]),
-        port_at(t, 35),
-    )
+fn set_ipv4_mapped_addresses_and_ports(f: &mut Fd, t: &[u8], overwrite_dest: bool) -> bool {
+    let tuple = (a4(&t[13..]), port_at(t, 17), a4(&t[31..]), port_at(t, 35));
+    update_ipv4(f, tuple, overwrite_dest)
 }
 
-fn set_ipv6_addresses_and_ports(f: &mut Fd, t: &[u8]) -> bool {
+fn set_ipv6_addresses_and_ports(f: &mut Fd, t: &[u8], overwrite_dest: bool) -> bool {
     let (sip, sport, dip, dport) = (a16(&t[1..]), port_at(t, 17), a16(&t[19..]), port_at(t, 35));
     let s = &mut f.sock;
     if f.ty == FdType::Ipv6Sock {
@@ -1683,11 +1686,11 @@ fn set_ipv6_addresses_and_ports(f: &mut Fd, t: &[u8]) -> bool {
         s.set_v6_sport(sport);
         changed = true;
     }
-    if s.v6_dip() == [0; 16] {
+    if s.v6_dip() == [0; 16] || (overwrite_dest && s.v6_dip() != dip) {
         s.set_v6_dip(dip);
         changed = true;
     }
-    if s.v6_dport() == 0 {
+    if s.v6_dport() == 0 || (overwrite_dest && s.v6_dport() != dport) {
         s.set_v6_dport(dport);
         changed = true;
     }
