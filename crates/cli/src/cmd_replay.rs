@@ -1,16 +1,24 @@
 //! `falcoc replay -r RULES… CAPTURE [-c falco.yaml] [-o key=value]… [--json]`: replays a
-//! capture through the state and the rule engine and prints the alerts as Falco does
-//! (text lines, or JSON objects with `--json` / `json_output: true`), one per line on
-//! stdout; a summary goes to stderr.
+//! capture through the state and the rule engine and delivers the alerts as Falco does
+//! (text lines, or JSON objects with `--json` / `json_output: true`) through the output
+//! channels of the configuration ([`Outputs`]: `stdout_output`, `file_output`,
+//! `program_output`, `http_output`, `syslog_output`, with `outputs.rate`). Without `-c`
+//! only `stdout_output` is enabled. A summary goes to stderr, with the per-channel
+//! counters (sent, failed, dropped) when a channel other than stdout is enabled or an
+//! alert was not delivered.
+//!
+//! At the end the channels get `output_timeout` milliseconds (2000 when 0) to deliver
+//! what they hold; a channel still busy then (a hung HTTP endpoint) is abandoned and its
+//! undelivered alerts are reported as dropped. The replay itself never waits for a
+//! channel.
 //!
 //! Exit codes: 0 replayed (alerts or not); 1 the rules do not load, or the capture is
 //! corrupt (reported with its byte offset after the alerts of the events before it);
 //! 2 usage errors: unreadable files, a bad configuration or `-o` option, a file that is
 //! not a capture at all.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::inputs::load_paths;
 use crate::render;
@@ -20,7 +28,7 @@ use falcoc_compiler::result::FileResult;
 use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
 use falcoc_runtime::config::Config;
 use falcoc_runtime::engine::{replay, Engine, EngineOptions, SHIPPED_CONFIG};
-use falcoc_runtime::outputs::{format_alert, hostname_from_env, FormatOptions, TimeZone};
+use falcoc_runtime::outputs::{hostname_from_env, CloseReport, Outputs, OutputsOptions, TimeZone};
 use falcoc_runtime::scap::Reader;
 
 /// Arguments of `falcoc replay`.
@@ -33,8 +41,11 @@ pub struct ReplayArgs {
     #[arg(value_name = "CAPTURE")]
     capture: PathBuf,
     /// A `falco.yaml` (default: the alert settings of Falco's shipped file: the code
-    /// defaults with `append_output: [{suggested_output: true}]`). Used keys: `priority`, `rules`, `rule_matching`,
-    /// `append_output`, `json_output`, `json_include_*`, `time_format_iso_8601`.
+    /// defaults with `append_output: [{suggested_output: true}]`, and `stdout_output`
+    /// enabled). Used keys: `priority`, `rules`, `rule_matching`, `append_output`,
+    /// `json_output`, `json_include_*`, `time_format_iso_8601`, `buffered_outputs`,
+    /// `outputs`, `outputs_queue`, `output_timeout`, `stdout_output`, `file_output`,
+    /// `program_output`, `http_output`, `syslog_output`.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Override a configuration key (`-o rule_matching=all`, `-o rules[].enable.rule=*`,
@@ -83,6 +94,10 @@ fn load_config(args: &ReplayArgs) -> Result<Config, u8> {
             return Err(EXIT_USAGE);
         }
     };
+    if args.config.is_none() {
+        // Without a configuration, alerts go to stdout (as Falco's shipped file does).
+        config.stdout_output.enabled = true;
+    }
     for o in &args.options {
         match config.apply_override(o) {
             Ok(warnings) => print_config_diagnostics(&name, &text, &warnings),
@@ -93,6 +108,52 @@ fn load_config(args: &ReplayArgs) -> Result<Config, u8> {
         }
     }
     Ok(config)
+}
+
+/// How long the channels get to deliver their alerts at the end when `output_timeout`
+/// is 0 (no per-write timeout).
+const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Prints the per-channel counters to stderr when a channel other than stdout is enabled
+/// or some alert was not delivered (failed, dropped, rate-limited or abandoned).
+fn print_output_report(report: &CloseReport, close_timeout: Duration) {
+    let stats = &report.stats;
+    let undelivered = stats.rate_limited > 0
+        || !report.timed_out.is_empty()
+        || stats
+            .channels
+            .iter()
+            .any(|c| c.failed > 0 || c.dropped > 0 || c.pending > 0);
+    let others = stats.channels.iter().any(|c| c.name != "stdout");
+    if !undelivered && !others {
+        return;
+    }
+    eprintln!("Outputs (sent, failed, dropped):");
+    for c in &stats.channels {
+        let abandoned = report.timed_out.contains(&c.name);
+        // Alerts still queued or in flight when the channel was abandoned are lost.
+        let dropped = c.dropped + c.pending;
+        let mut line = format!(
+            "   {}: sent {}, failed {}, dropped {}",
+            c.name, c.sent, c.failed, dropped
+        );
+        if abandoned {
+            line.push_str(&format!(
+                " (still busy after {} ms; abandoned)",
+                close_timeout.as_millis()
+            ));
+        }
+        if let Some(e) = &c.last_error {
+            line.push_str(&format!("; last error: {e}"));
+        }
+        eprintln!("{line}");
+    }
+    if stats.rate_limited > 0 {
+        eprintln!(
+            "   rate-limited (outputs.rate): {} alerts",
+            stats.rate_limited
+        );
+    }
 }
 
 /// Runs `falcoc replay`.
@@ -153,19 +214,35 @@ pub fn run(args: ReplayArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let mut fmt = FormatOptions::from_config(&config, timezone);
-    fmt.json_output |= args.json;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut broken_pipe = false;
+    let mut out_config = config.clone();
+    out_config.json_output |= args.json;
+    let out_options = OutputsOptions {
+        timezone,
+        ..OutputsOptions::default()
+    };
+    let mut outputs = match Outputs::new(&out_config, out_options) {
+        Ok((o, warnings)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            o
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let start = Instant::now();
     let summary = replay(&mut engine, &mut reader, Default::default(), |alert| {
-        if !broken_pipe && writeln!(out, "{}", format_alert(&alert, &fmt)).is_err() {
-            broken_pipe = true;
-        }
+        outputs.emit(&alert);
     });
-    let _ = out.flush();
-    let elapsed = start.elapsed().as_secs_f64();
+    let replayed = start.elapsed();
+    let close_timeout = match out_config.output_timeout {
+        0 => DEFAULT_CLOSE_TIMEOUT,
+        ms => Duration::from_millis(u64::from(ms)),
+    };
+    let report = outputs.flush_and_close(close_timeout);
+    let elapsed = replayed.as_secs_f64();
     eprintln!(
         "Events read: {} ({:.2} s, {:.0} events/s)",
         summary.events,
@@ -180,6 +257,7 @@ pub fn run(args: ReplayArgs) -> u8 {
             eprintln!("   {rule}: {n}");
         }
     }
+    print_output_report(&report, close_timeout);
     match summary.error {
         None => EXIT_OK,
         // Not a capture at all (not even one block): a usage error.

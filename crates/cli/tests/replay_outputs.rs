@@ -1,0 +1,302 @@
+//! `falcoc replay` delivering alerts through the output channels of a `falco.yaml`: file
+//! and program outputs receive the same lines as stdout; a hung or failing HTTP endpoint
+//! on 127.0.0.1 neither stalls the replay nor loses the stdout alerts, and its failures
+//! and drops are reported on stderr. Temporary files and loopback only; every server
+//! thread and every run is bounded in time.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The generous bound of one replay (the replay takes well under a second).
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+/// Server threads stop by themselves after this long, whatever happens to the test.
+const SERVER_LIMIT: Duration = Duration::from_secs(90);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "falcoc-replay-outputs-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `falcoc replay` of the bundled example with `extra` arguments, killing it (and
+/// failing) after [`RUN_LIMIT`].
+fn replay(extra: &[&str]) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_falcoc"))
+        .current_dir(root())
+        .arg("replay")
+        .args(extra)
+        .args([
+            "-r",
+            "examples/rules/demo_rules.yaml",
+            "examples/captures/web-01-attack.scap.gz",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run falcoc");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if rx.recv_timeout(RUN_LIMIT).is_err() {
+            // Still running: kill that process (only it, by its id).
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            return true;
+        }
+        false
+    });
+    let out = child.wait_with_output().expect("wait for falcoc");
+    let _ = tx.send(());
+    let killed = watchdog.join().unwrap_or(false);
+    assert!(!killed, "falcoc replay ran longer than {RUN_LIMIT:?}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The counter line of channel `name` on stderr: (sent, failed, dropped).
+fn counters(stderr: &str, name: &str) -> Option<(u64, u64, u64)> {
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name}: sent ")))?;
+    let rest = line.trim_start().strip_prefix(name)?.strip_prefix(": ")?;
+    let mut nums = rest
+        .split([',', ';', '('])
+        .take(3)
+        .map(|part| part.split_whitespace().nth(1).and_then(|n| n.parse().ok()));
+    Some((nums.next()??, nums.next()??, nums.next()??))
+}
+
+fn write_config(dir: &TempDir, yaml: &str) -> PathBuf {
+    let p = dir.path("falco.yaml");
+    std::fs::write(&p, yaml).expect("write falco.yaml");
+    p
+}
+
+/// Waits up to 10 s for `path` to hold `lines` lines (the program output's `cat` may
+/// finish after falcoc closed its stdin).
+fn read_lines_eventually(path: &Path, lines: usize) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let t = std::fs::read_to_string(path).unwrap_or_default();
+        if t.lines().count() >= lines || Instant::now() > deadline {
+            return t;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn file_and_program_outputs_hold_the_stdout_lines() {
+    let dir = TempDir::new("fileprog");
+    let file_out = dir.path("alerts.txt");
+    let prog_out = dir.path("program.txt");
+    let yaml = format!(
+        "stdout_output:\n  enabled: true\nfile_output:\n  enabled: true\n  keep_alive: false\n  filename: {}\nprogram_output:\n  enabled: true\n  keep_alive: true\n  program: \"cat >> {}\"\n",
+        file_out.display(),
+        prog_out.display()
+    );
+    let config = write_config(&dir, &yaml);
+    let config = config.to_string_lossy();
+    for json in [false, true] {
+        let _ = std::fs::remove_file(&file_out);
+        let _ = std::fs::remove_file(&prog_out);
+        let mut args = vec!["-c", config.as_ref()];
+        if json {
+            args.push("--json");
+        }
+        let out = replay(&args);
+        let stdout = text(&out.stdout);
+        let stderr = text(&out.stderr);
+        assert_eq!(stdout.lines().count(), 11, "{stdout}\n{stderr}");
+        if json {
+            assert!(stdout.lines().all(|l| l.starts_with('{')), "{stdout}");
+        }
+        let file_text = std::fs::read_to_string(&file_out).unwrap_or_default();
+        assert_eq!(file_text, stdout, "file output (json: {json})");
+        let prog_text = read_lines_eventually(&prog_out, 11);
+        assert_eq!(prog_text, stdout, "program output (json: {json})");
+        assert_eq!(counters(&stderr, "stdout"), Some((11, 0, 0)), "{stderr}");
+        assert_eq!(counters(&stderr, "file"), Some((11, 0, 0)), "{stderr}");
+        assert_eq!(counters(&stderr, "program"), Some((11, 0, 0)), "{stderr}");
+    }
+}
+
+#[test]
+fn without_config_only_stdout_and_no_counters() {
+    let out = replay(&[]);
+    assert_eq!(text(&out.stdout).lines().count(), 11);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("Outputs ("), "{stderr}");
+}
+
+/// What the test server does with a connection.
+#[derive(Clone, Copy)]
+enum Behaviour {
+    /// Accepts and never answers (holds the connection until stopped).
+    Hang,
+    /// Reads the request and answers `500`.
+    Fail,
+}
+
+/// An HTTP endpoint on 127.0.0.1 for one test; stops when dropped or after
+/// [`SERVER_LIMIT`].
+struct Server {
+    url: String,
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(behaviour: Behaviour) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("local addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = Arc::clone(&stop);
+        let handle = std::thread::spawn(move || {
+            let deadline = Instant::now() + SERVER_LIMIT;
+            let mut held: Vec<TcpStream> = Vec::new();
+            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((conn, _)) => match behaviour {
+                        Behaviour::Hang => held.push(conn),
+                        Behaviour::Fail => answer_500(conn),
+                    },
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Server {
+            url: format!("http://127.0.0.1:{port}/"),
+            stop,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Reads one request (headers and `Content-Length` body, bounded) and answers 500.
+fn answer_500(mut conn: TcpStream) {
+    use std::io::Write;
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = conn.set_write_timeout(Some(Duration::from_secs(5)));
+    let mut req = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => req.extend_from_slice(&buf[..n]),
+        }
+        if let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&req[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if req.len() >= end + 4 + len {
+                break;
+            }
+        }
+        if req.len() > 1 << 20 {
+            break;
+        }
+    }
+    let _ = conn.write_all(
+        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\noops",
+    );
+}
+
+fn http_config(dir: &TempDir, url: &str) -> PathBuf {
+    write_config(
+        dir,
+        &format!(
+            "json_output: true\noutput_timeout: 300\nstdout_output:\n  enabled: true\nhttp_output:\n  enabled: true\n  url: {url}\n  max_consecutive_timeouts: 0\n"
+        ),
+    )
+}
+
+#[test]
+fn hung_http_endpoint_does_not_stall_the_replay() {
+    let server = Server::start(Behaviour::Hang);
+    let dir = TempDir::new("hang");
+    let config = http_config(&dir, &server.url);
+    let out = replay(&["-c", &config.to_string_lossy()]);
+    drop(server);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(stdout.lines().count(), 11, "{stdout}\n{stderr}");
+    assert_eq!(counters(&stderr, "stdout"), Some((11, 0, 0)), "{stderr}");
+    let (sent, failed, dropped) = counters(&stderr, "http").unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(sent, 0, "{stderr}");
+    assert_eq!(failed + dropped, 11, "{stderr}");
+    assert!(dropped > 0, "the hung channel is abandoned: {stderr}");
+    assert!(stderr.contains("abandoned"), "{stderr}");
+}
+
+#[test]
+fn failing_http_endpoint_is_reported() {
+    let server = Server::start(Behaviour::Fail);
+    let dir = TempDir::new("fail");
+    let config = http_config(&dir, &server.url);
+    let out = replay(&["-c", &config.to_string_lossy()]);
+    drop(server);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(stdout.lines().count(), 11, "{stdout}\n{stderr}");
+    assert_eq!(counters(&stderr, "stdout"), Some((11, 0, 0)), "{stderr}");
+    let (sent, failed, dropped) = counters(&stderr, "http").unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(sent, 0, "{stderr}");
+    assert_eq!(failed + dropped, 11, "{stderr}");
+    assert!(failed > 0, "{stderr}");
+    assert!(stderr.contains("HTTP status 500"), "{stderr}");
+}
