@@ -9,6 +9,8 @@
 //!   cases Falco described (`falco -L`), the same rules with the same condition fields
 //!   and operators, compiled output and output fields, macros, lists and exception names.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -268,30 +270,6 @@ const SUGGESTED_OUTPUT: &str = "container_id=%container.id container_name=%conta
      container_image_repository=%container.image.repository \
      container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name \
      k8s_ns_name=%k8s.ns.name";
-
-/// The plugins of a golden validation's `profile`.
-fn profile_named(name: &str) -> PluginProfile {
-    match name {
-        "container" => PluginProfile::container_only(),
-        "all" => PluginProfile::all(),
-        other => {
-            let variant = other.strip_prefix("all-").unwrap_or("k8saudit");
-            let names = [
-                "container",
-                variant,
-                "cloudtrail",
-                "gcpaudit",
-                "github",
-                "okta",
-                "json",
-                "dummy",
-                "dummy_c",
-                "dummy_rs",
-            ];
-            PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::all())
-        }
-    }
-}
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -609,7 +587,7 @@ fn corpus_rule_files() {
             .zip(&contents)
             .map(|(n, b)| Input { name: n, bytes: b })
             .collect();
-        let profile = profile_named(doc["profile"].as_str().unwrap_or("all"));
+        let profile = common::golden_profile(doc["profile"].as_str().unwrap_or("all"));
         let suggested = compile_output(SUGGESTED_OUTPUT, "syscall", &profile)
             .expect("suggested output compiles")
             .field_names();

@@ -1,37 +1,13 @@
 //! Every rule file (and multi-file combination) of `../shared/golden/validate` loads with
 //! the errors and warnings real Falco 0.42.1 gave it: the same codes on the same items.
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
 mod common;
 
-use common::{describe_doc, golden_keys, json_files, our_keys, shared, Key};
+use common::{describe_doc, golden_keys, golden_profile, json_files, our_keys, shared, Key};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn profile(name: &str) -> PluginProfile {
-    match name {
-        "container" => PluginProfile::container_only(),
-        "all" => PluginProfile::all(),
-        other => {
-            let variant = other.strip_prefix("all-").unwrap_or("k8saudit");
-            let names = [
-                "container",
-                variant,
-                "cloudtrail",
-                "gcpaudit",
-                "github",
-                "okta",
-                "json",
-                "dummy",
-                "dummy_c",
-                "dummy_rs",
-            ];
-            PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::all())
-        }
-    }
-}
 
 fn run_profile(dir: &str) -> (usize, Vec<String>) {
     let Some(shared) = shared() else {
@@ -67,7 +43,7 @@ fn run_profile(dir: &str) -> (usize, Vec<String>) {
             .map(|(n, b)| Input { name: n, bytes: b })
             .collect();
         let opts = LoadOptions {
-            profile: profile(doc["profile"].as_str().unwrap_or("all")),
+            profile: golden_profile(doc["profile"].as_str().unwrap_or("all")),
             mode: Mode::Falco,
             ..LoadOptions::default()
         };

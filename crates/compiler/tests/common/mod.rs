@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::result::LoadMessage;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -84,4 +85,29 @@ pub fn our_keys(list: &[LoadMessage]) -> Vec<Key> {
         .collect();
     v.sort();
     v
+}
+
+/// The plugins of a golden validation's `profile` (`all`, `container`, or `all-<k8saudit
+/// variant>`).
+pub fn golden_profile(name: &str) -> PluginProfile {
+    match name {
+        "container" => PluginProfile::container_only(),
+        "all" => PluginProfile::all(),
+        other => {
+            let variant = other.strip_prefix("all-").unwrap_or("k8saudit");
+            let names = [
+                "container",
+                variant,
+                "cloudtrail",
+                "gcpaudit",
+                "github",
+                "okta",
+                "json",
+                "dummy",
+                "dummy_c",
+                "dummy_rs",
+            ];
+            PluginProfile::from_names(&names).unwrap_or_else(|_| PluginProfile::all())
+        }
+    }
 }
