@@ -462,32 +462,14 @@ impl Cx<'_> {
         };
         let mut reqs = Vec::new();
         for p in &seq.items {
-            let mut tmp = chain.clone();
-            tmp.push(Loc::new(
+            let (name, version, pchain) = self.name_version(
+                p,
+                &chain,
                 "required plugin versions entry",
-                "",
-                p.span().start as usize,
-            ));
-            let Some(pm) = p.as_mapping() else {
-                return Err(err(
-                    self.file,
-                    &tmp,
-                    "Plugin version must be a mapping",
-                    p.span(),
-                ));
-            };
-            let name = self.string(pm, "name", &tmp, false)?.unwrap_or_default();
-            let mut pchain = chain.clone();
-            pchain.push(Loc::new(
-                "required plugin versions entry",
-                name.clone(),
-                p.span().start as usize,
-            ));
-            let version = self
-                .string(pm, "version", &pchain, false)?
-                .unwrap_or_default();
-            let mut alternatives = vec![(name.clone(), version)];
-            if let Some(alts) = pm.get("alternatives") {
+                "Plugin version must be a mapping",
+            )?;
+            let mut alternatives = vec![(name, version)];
+            if let Some(alts) = p.get("alternatives") {
                 let Some(aseq) = alts.as_sequence() else {
                     return Err(err(
                         self.file,
@@ -497,27 +479,12 @@ impl Cx<'_> {
                     ));
                 };
                 for a in &aseq.items {
-                    let mut achain = pchain.clone();
-                    achain.push(Loc::new(
+                    let (an, av, _) = self.name_version(
+                        a,
+                        &pchain,
                         "required plugin versions alternative",
-                        "",
-                        a.span().start as usize,
-                    ));
-                    let Some(am) = a.as_mapping() else {
-                        return Err(err(
-                            self.file,
-                            &achain,
-                            "Plugin version alternative must be a mapping",
-                            a.span(),
-                        ));
-                    };
-                    let an = self.string(am, "name", &achain, false)?.unwrap_or_default();
-                    if let Some(last) = achain.last_mut() {
-                        last.item_name = an.clone();
-                    }
-                    let av = self
-                        .string(am, "version", &achain, false)?
-                        .unwrap_or_default();
+                        "Plugin version alternative must be a mapping",
+                    )?;
                     alternatives.push((an, av));
                 }
             }
@@ -555,6 +522,30 @@ impl Cx<'_> {
             });
         }
         Ok(Decl::PluginVersions(reqs, self.at()))
+    }
+
+    /// A `{name, version}` mapping of a plugin requirement (an entry or an alternative):
+    /// the name, the version, and the context chain that names it.
+    fn name_version(
+        &self,
+        node: &Node,
+        parent: &[Loc],
+        item_type: &'static str,
+        not_a_mapping: &str,
+    ) -> R<(String, String, Vec<Loc>)> {
+        let mut chain = parent.to_vec();
+        chain.push(Loc::new(item_type, "", node.span().start as usize));
+        let Some(m) = node.as_mapping() else {
+            return Err(err(self.file, &chain, not_a_mapping, node.span()));
+        };
+        let name = self.string(m, "name", &chain, false)?.unwrap_or_default();
+        if let Some(last) = chain.last_mut() {
+            last.item_name = name.clone();
+        }
+        let version = self
+            .string(m, "version", &chain, false)?
+            .unwrap_or_default();
+        Ok((name, version, chain))
     }
 
     fn list(&mut self) -> R<Decl> {
