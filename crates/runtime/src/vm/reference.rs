@@ -5,8 +5,8 @@
 //!
 //! It is the oracle of the VM's property tests and the baseline of its benchmark. It
 //! shares with the VM only the [`FieldSource`] interface, the transformer functions of
-//! [`transform`](super::transform) and the RE2 translation of
-//! [`re2`](falcoc_compiler::codegen::re2).
+//! [`super::transform`] and the RE2 translation of
+//! [`falcoc_compiler::codegen::re2`].
 
 use std::net::IpAddr;
 
