@@ -181,15 +181,7 @@ impl Cx<'_> {
         optional: bool,
     ) -> R<Option<&'m Scalar>> {
         let Some(entry) = map.get_entry(key) else {
-            if optional {
-                return Ok(None);
-            }
-            return Err(err(
-                self.file,
-                chain,
-                format!("Item has no mapping for key '{key}'"),
-                map.span,
-            ));
+            return self.missing(map, key, chain, optional);
         };
         let v = &entry.value;
         if v.is_null() {
@@ -222,12 +214,21 @@ impl Cx<'_> {
             .map(|s| s.value().to_string()))
     }
 
-    fn boolean(&self, map: &Mapping, key: &str, chain: &[Loc], optional: bool) -> R<Option<bool>> {
+    /// A scalar converted by `convert` (yaml-cpp's `convert<T>::decode`): `Can't decode
+    /// YAML scalar value` when it does not convert.
+    fn decoded<T>(
+        &self,
+        map: &Mapping,
+        key: &str,
+        chain: &[Loc],
+        optional: bool,
+        convert: impl Fn(&str) -> Option<T>,
+    ) -> R<Option<T>> {
         let Some(s) = self.scalar(map, key, chain, optional)? else {
             return Ok(None);
         };
-        match parse_bool(s.value()) {
-            Some(b) => Ok(Some(b)),
+        match convert(s.value()) {
+            Some(v) => Ok(Some(v)),
             None => {
                 let mut vchain = chain.to_vec();
                 vchain.push(Loc::new("value for", key, s.span().start as usize));
@@ -241,38 +242,32 @@ impl Cx<'_> {
         }
     }
 
+    fn boolean(&self, map: &Mapping, key: &str, chain: &[Loc], optional: bool) -> R<Option<bool>> {
+        self.decoded(map, key, chain, optional, parse_bool)
+    }
+
     fn unsigned(&self, map: &Mapping, key: &str, chain: &[Loc], optional: bool) -> R<Option<u64>> {
-        let Some(s) = self.scalar(map, key, chain, optional)? else {
+        self.decoded(map, key, chain, optional, |v| v.trim().parse::<u64>().ok())
+    }
+
+    /// `Item has no mapping for key 'K'`, unless the key is optional.
+    fn missing<T>(&self, map: &Mapping, key: &str, chain: &[Loc], optional: bool) -> R<Option<T>> {
+        if optional {
             return Ok(None);
-        };
-        match s.value().trim().parse::<u64>() {
-            Ok(n) => Ok(Some(n)),
-            Err(_) => {
-                let mut vchain = chain.to_vec();
-                vchain.push(Loc::new("value for", key, s.span().start as usize));
-                Err(err(
-                    self.file,
-                    &vchain,
-                    "Can't decode YAML scalar value",
-                    s.span(),
-                ))
-            }
         }
+        Err(err(
+            self.file,
+            chain,
+            format!("Item has no mapping for key '{key}'"),
+            map.span,
+        ))
     }
 
     /// `decode_seq`: a sequence of scalars (`items`, `tags`).
     fn sequence(&self, key: &str, chain: &[Loc], optional: bool) -> R<Option<Vec<String>>> {
         let map = self.map();
         let Some(entry) = map.get_entry(key) else {
-            if optional {
-                return Ok(None);
-            }
-            return Err(err(
-                self.file,
-                chain,
-                format!("Item has no mapping for key '{key}'"),
-                map.span,
-            ));
+            return self.missing(map, key, chain, optional);
         };
         let v = &entry.value;
         let mut vchain = chain.to_vec();
