@@ -265,10 +265,12 @@ fn http_config(dir: &TempDir, url: &str) -> PathBuf {
     )
 }
 
-#[test]
-fn hung_http_endpoint_does_not_stall_the_replay() {
-    let server = Server::start(Behaviour::Hang);
-    let dir = TempDir::new("hang");
+/// Replays the example with http output to a server that misbehaves as `behaviour`:
+/// every alert still reaches stdout and none reaches http. Returns stderr and the http
+/// counters (sent, failed, dropped).
+fn replay_with_broken_http(behaviour: Behaviour, name: &str) -> (String, (u64, u64, u64)) {
+    let server = Server::start(behaviour);
+    let dir = TempDir::new(name);
     let config = http_config(&dir, &server.url);
     let out = replay(&["-c", &config.to_string_lossy()]);
     drop(server);
@@ -276,27 +278,22 @@ fn hung_http_endpoint_does_not_stall_the_replay() {
     let stderr = text(&out.stderr);
     assert_eq!(stdout.lines().count(), 11, "{stdout}\n{stderr}");
     assert_eq!(counters(&stderr, "stdout"), Some((11, 0, 0)), "{stderr}");
-    let (sent, failed, dropped) = counters(&stderr, "http").unwrap_or_else(|| panic!("{stderr}"));
-    assert_eq!(sent, 0, "{stderr}");
-    assert_eq!(failed + dropped, 11, "{stderr}");
+    let http = counters(&stderr, "http").unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(http.0, 0, "{stderr}");
+    assert_eq!(http.1 + http.2, 11, "{stderr}");
+    (stderr, http)
+}
+
+#[test]
+fn hung_http_endpoint_does_not_stall_the_replay() {
+    let (stderr, (_, _, dropped)) = replay_with_broken_http(Behaviour::Hang, "hang");
     assert!(dropped > 0, "the hung channel is abandoned: {stderr}");
     assert!(stderr.contains("abandoned"), "{stderr}");
 }
 
 #[test]
 fn failing_http_endpoint_is_reported() {
-    let server = Server::start(Behaviour::Fail);
-    let dir = TempDir::new("fail");
-    let config = http_config(&dir, &server.url);
-    let out = replay(&["-c", &config.to_string_lossy()]);
-    drop(server);
-    let stdout = text(&out.stdout);
-    let stderr = text(&out.stderr);
-    assert_eq!(stdout.lines().count(), 11, "{stdout}\n{stderr}");
-    assert_eq!(counters(&stderr, "stdout"), Some((11, 0, 0)), "{stderr}");
-    let (sent, failed, dropped) = counters(&stderr, "http").unwrap_or_else(|| panic!("{stderr}"));
-    assert_eq!(sent, 0, "{stderr}");
-    assert_eq!(failed + dropped, 11, "{stderr}");
+    let (stderr, (_, failed, _)) = replay_with_broken_http(Behaviour::Fail, "fail");
     assert!(failed > 0, "{stderr}");
     assert!(stderr.contains("HTTP status 500"), "{stderr}");
 }
