@@ -7,10 +7,12 @@
 //! counters (sent, failed, dropped) when a channel other than stdout is enabled or an
 //! alert was not delivered.
 //!
-//! At the end the channels get `output_timeout` milliseconds (2000 when 0) to deliver
-//! what they hold; a channel still busy then (a hung HTTP endpoint) is abandoned and its
-//! undelivered alerts are reported as dropped. The replay itself never waits for a
-//! channel.
+//! The replay itself never waits for a channel. At the end, a channel that is
+//! delivering gets up to `output_timeout` milliseconds (2000 when 0) to write what it
+//! holds; a channel whose last write failed (refused, timed out, HTTP 5xx…) or that has
+//! held one alert for `output_timeout` (a hung endpoint) is given up at once. The alerts
+//! a channel did not deliver are reported as dropped, with the reason it was given up
+//! (`Outputs::flush_and_close`).
 //!
 //! Exit codes: 0 replayed (alerts or not); 1 the rules do not load, or the capture is
 //! corrupt (reported with its byte offset after the alerts of the events before it);
@@ -28,7 +30,9 @@ use falcoc_compiler::result::FileResult;
 use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
 use falcoc_runtime::config::Config;
 use falcoc_runtime::engine::{replay, Engine, EngineOptions, SHIPPED_CONFIG};
-use falcoc_runtime::outputs::{hostname_from_env, CloseReport, Outputs, OutputsOptions, TimeZone};
+use falcoc_runtime::outputs::{
+    hostname_from_env, AbandonReason, CloseReport, Outputs, OutputsOptions, TimeZone,
+};
 use falcoc_runtime::scap::Reader;
 
 /// Arguments of `falcoc replay`.
@@ -119,7 +123,7 @@ const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 fn print_output_report(report: &CloseReport, close_timeout: Duration) {
     let stats = &report.stats;
     let undelivered = stats.rate_limited > 0
-        || !report.timed_out.is_empty()
+        || !report.abandoned.is_empty()
         || stats
             .channels
             .iter()
@@ -130,18 +134,19 @@ fn print_output_report(report: &CloseReport, close_timeout: Duration) {
     }
     eprintln!("Outputs (sent, failed, dropped):");
     for c in &stats.channels {
-        let abandoned = report.timed_out.contains(&c.name);
         // Alerts still queued or in flight when the channel was abandoned are lost.
         let dropped = c.dropped + c.pending;
         let mut line = format!(
             "   {}: sent {}, failed {}, dropped {}",
             c.name, c.sent, c.failed, dropped
         );
-        if abandoned {
-            line.push_str(&format!(
-                " (still busy after {} ms; abandoned)",
-                close_timeout.as_millis()
-            ));
+        if let Some(a) = report.abandoned(c.name) {
+            let ms = close_timeout.as_millis();
+            line.push_str(&match a.reason {
+                AbandonReason::Failing => " (failing at exit; abandoned)".to_string(),
+                AbandonReason::Stuck => format!(" (one alert pending for {ms} ms; abandoned)"),
+                AbandonReason::Timeout => format!(" (still busy after {ms} ms; abandoned)"),
+            });
         }
         if let Some(e) = &c.last_error {
             line.push_str(&format!("; last error: {e}"));

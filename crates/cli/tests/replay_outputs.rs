@@ -1,7 +1,7 @@
 //! `falcoc replay` delivering alerts through the output channels of a `falco.yaml`: file
 //! and program outputs receive the same lines as stdout; a hung or failing HTTP endpoint
-//! on 127.0.0.1 neither stalls the replay nor loses the stdout alerts, and its failures
-//! and drops are reported on stderr. Temporary files and loopback only; every server
+//! on 127.0.0.1 (hanging, answering 500, or refusing) neither stalls the replay nor
+//! loses the stdout alerts, and its failures and drops are reported on stderr. Temporary files and loopback only; every server
 //! thread and every run is bounded in time.
 
 use std::io::Read;
@@ -176,6 +176,8 @@ enum Behaviour {
     Hang,
     /// Reads the request and answers `500`.
     Fail,
+    /// Refuses connections (nothing listens on the port).
+    Refuse,
 }
 
 /// An HTTP endpoint on 127.0.0.1 for one test; stops when dropped or after
@@ -190,6 +192,15 @@ impl Server {
     fn start(behaviour: Behaviour) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let port = listener.local_addr().expect("local addr").port();
+        if let Behaviour::Refuse = behaviour {
+            // Closing the listener leaves the port refusing connections.
+            drop(listener);
+            return Server {
+                url: format!("http://127.0.0.1:{port}/"),
+                stop: Arc::new(AtomicBool::new(true)),
+                handle: None,
+            };
+        }
         listener.set_nonblocking(true).expect("nonblocking");
         let stop = Arc::new(AtomicBool::new(false));
         let s = Arc::clone(&stop);
@@ -201,6 +212,7 @@ impl Server {
                     Ok((conn, _)) => match behaviour {
                         Behaviour::Hang => held.push(conn),
                         Behaviour::Fail => answer_500(conn),
+                        Behaviour::Refuse => {}
                     },
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
@@ -256,11 +268,13 @@ fn answer_500(mut conn: TcpStream) {
     );
 }
 
-fn http_config(dir: &TempDir, url: &str) -> PathBuf {
+/// A configuration with stdout and an http output to `url`; each request that times out
+/// (after 300 ms) is retried `retries` times.
+fn http_config(dir: &TempDir, url: &str, retries: u8) -> PathBuf {
     write_config(
         dir,
         &format!(
-            "json_output: true\noutput_timeout: 300\nstdout_output:\n  enabled: true\nhttp_output:\n  enabled: true\n  url: {url}\n  max_consecutive_timeouts: 0\n"
+            "json_output: true\noutput_timeout: 300\nstdout_output:\n  enabled: true\nhttp_output:\n  enabled: true\n  url: {url}\n  max_consecutive_timeouts: {retries}\n"
         ),
     )
 }
@@ -271,7 +285,14 @@ fn http_config(dir: &TempDir, url: &str) -> PathBuf {
 fn replay_with_broken_http(behaviour: Behaviour, name: &str) -> (String, (u64, u64, u64)) {
     let server = Server::start(behaviour);
     let dir = TempDir::new(name);
-    let config = http_config(&dir, &server.url);
+    // For the hung endpoint: one alert holds the channel for 256 × 300 ms, so at the end
+    // it is stuck, not yet failed.
+    let retries = if let Behaviour::Hang = behaviour {
+        255
+    } else {
+        0
+    };
+    let config = http_config(&dir, &server.url, retries);
     let out = replay(&["-c", &config.to_string_lossy()]);
     drop(server);
     let stdout = text(&out.stdout);
@@ -286,9 +307,14 @@ fn replay_with_broken_http(behaviour: Behaviour, name: &str) -> (String, (u64, u
 
 #[test]
 fn hung_http_endpoint_does_not_stall_the_replay() {
-    let (stderr, (_, _, dropped)) = replay_with_broken_http(Behaviour::Hang, "hang");
-    assert!(dropped > 0, "the hung channel is abandoned: {stderr}");
-    assert!(stderr.contains("abandoned"), "{stderr}");
+    let (stderr, (_, failed, dropped)) = replay_with_broken_http(Behaviour::Hang, "hang");
+    // The first request is still waiting for an answer: nothing failed, everything is
+    // dropped, and the channel was given up as stuck (one alert held for output_timeout).
+    assert_eq!((failed, dropped), (0, 11), "{stderr}");
+    assert!(
+        stderr.contains("(one alert pending for 300 ms; abandoned)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -296,4 +322,11 @@ fn failing_http_endpoint_is_reported() {
     let (stderr, (_, failed, _)) = replay_with_broken_http(Behaviour::Fail, "fail");
     assert!(failed > 0, "{stderr}");
     assert!(stderr.contains("HTTP status 500"), "{stderr}");
+}
+
+#[test]
+fn refusing_http_endpoint_is_reported() {
+    let (stderr, (_, failed, _)) = replay_with_broken_http(Behaviour::Refuse, "refuse");
+    assert!(failed > 0, "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
 }

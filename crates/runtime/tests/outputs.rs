@@ -5,8 +5,8 @@
 use falcoc_compiler::priority::Priority;
 use falcoc_runtime::config::Config;
 use falcoc_runtime::outputs::{
-    json_alert, parse_json_alert, parse_json_time, syslog_pri, text_line, Alert, FormatOptions,
-    Outputs, OutputsError, OutputsOptions, TimeZone,
+    json_alert, parse_json_alert, parse_json_time, syslog_pri, text_line, AbandonReason, Alert,
+    FormatOptions, Outputs, OutputsError, OutputsOptions, TimeZone,
 };
 use falcoc_runtime::ratelimit::FakeClock;
 use serde_json::Value;
@@ -395,7 +395,7 @@ fn http_receiver_gets_falcosidekick_json() {
         );
         o.emit(&internal);
         let report = o.flush_and_close(Duration::from_secs(20));
-        assert!(report.timed_out.is_empty());
+        assert!(report.abandoned.is_empty(), "{:?}", report.abandoned);
         let http = report.stats.channel("http").unwrap();
         assert_eq!(
             (
@@ -483,21 +483,26 @@ fn hung_http_endpoint_never_blocks_the_caller() {
         assert_eq!(h.sent, 0);
         assert!(h.pending <= 5, "{h:?}");
         assert!(h.dropped >= 1000 - 5 - h.failed, "{h:?}");
-        // Every queued alert times out (200 ms each); the channel then finishes.
+        // At close the channel is failing (a request timed out) or stuck (one request
+        // 200 ms old): it is given up at once, whatever the wait allowed, and what it
+        // still queued is dropped.
         let report = o.flush_and_close(Duration::from_secs(30));
-        assert!(report.timed_out.is_empty());
+        let a = report
+            .abandoned("http")
+            .expect("the hung channel is given up");
+        assert!(
+            matches!(a.reason, AbandonReason::Failing | AbandonReason::Stuck),
+            "{a:?}"
+        );
         let h = report.stats.channel("http").unwrap();
-        assert_eq!(h.sent + h.failed + h.dropped, 1000, "{h:?}");
-        assert_eq!(h.pending, 0);
-        assert!(h.failed >= 1, "{h:?}");
+        assert_eq!(h.sent + h.failed + h.dropped + h.pending, 1000, "{h:?}");
+        assert!(h.pending <= 1, "{h:?}");
         // At most the queue (4) and the request in flight were taken at any time, each
         // waiting 200 ms for its timeout: nearly everything was dropped.
         assert!(h.dropped >= 500, "{h:?}");
+        // A failure, if one was recorded before close, is the timeout.
         assert!(
-            h.last_error
-                .as_deref()
-                .unwrap_or_default()
-                .contains("failed"),
+            h.last_error.as_deref().is_none_or(|e| e.contains("failed")),
             "{h:?}"
         );
         assert!(accepted.load(Ordering::SeqCst) >= 1);
@@ -521,12 +526,20 @@ fn hung_http_endpoint_is_abandoned_at_close() {
         let out = SharedBuf::default();
         let (o, _) = Outputs::new(&c, options(Some(out.clone()))).unwrap();
         let mut o = emit_all(o, 100);
+        // Nothing failed yet and the first request is younger than output_timeout
+        // (5 s): the channel gets the whole wait, then is given up.
         let report = o.flush_and_close(Duration::from_millis(300));
-        assert_eq!(report.timed_out, ["http"]);
+        let a = report
+            .abandoned("http")
+            .expect("the hung channel is given up");
+        assert_eq!(a.reason, AbandonReason::Timeout);
+        assert_eq!(report.abandoned.len(), 1, "{:?}", report.abandoned);
         let h = report.stats.channel("http").unwrap();
         assert_eq!(h.sent + h.failed + h.dropped + h.pending, 100, "{h:?}");
-        assert_eq!(h.dropped, 0, "{h:?}");
-        assert!(h.pending >= 1, "{h:?}");
+        // The queued alerts are dropped at once; the one in flight stays pending.
+        assert_eq!(h.pending, 1, "{h:?}");
+        assert_eq!(h.dropped, a.discarded, "{h:?}");
+        assert_eq!(h.dropped, 99, "{h:?}");
         // The stdout channel is not held up by the http one.
         let s = report.stats.channel("stdout").unwrap();
         assert_eq!((s.sent, s.dropped), (100, 0));
@@ -547,11 +560,15 @@ fn refusing_http_endpoint_counts_failures() {
         let (o, _) = Outputs::new(&c, OutputsOptions::default()).unwrap();
         let mut o = emit_all(o, 1000);
         let report = o.flush_and_close(Duration::from_secs(30));
-        assert!(report.timed_out.is_empty());
+        // Given up as failing, unless it had already written everything.
+        if let Some(a) = report.abandoned("http") {
+            assert_eq!(a.reason, AbandonReason::Failing);
+        }
         let h = report.stats.channel("http").unwrap();
         assert_eq!(h.sent, 0);
         assert!(h.failed >= 1, "{h:?}");
-        assert_eq!(h.failed + h.dropped, 1000, "{h:?}");
+        assert_eq!(h.failed + h.dropped + h.pending, 1000, "{h:?}");
+        assert!(h.pending <= 1, "{h:?}");
         assert!(
             h.last_error
                 .as_deref()
@@ -572,10 +589,14 @@ fn http_500_counts_failures() {
         let (o, _) = Outputs::new(&c, OutputsOptions::default()).unwrap();
         let mut o = emit_all(o, 1000);
         let report = o.flush_and_close(Duration::from_secs(30));
-        assert!(report.timed_out.is_empty());
+        if let Some(a) = report.abandoned("http") {
+            assert_eq!(a.reason, AbandonReason::Failing);
+        }
         let h = report.stats.channel("http").unwrap();
         assert_eq!(h.sent, 0);
-        assert_eq!(h.failed + h.dropped, 1000, "{h:?}");
+        assert!(h.failed >= 1, "{h:?}");
+        assert_eq!(h.failed + h.dropped + h.pending, 1000, "{h:?}");
+        assert!(h.pending <= 1, "{h:?}");
         assert_eq!(h.last_error.as_deref(), Some("HTTP status 500"));
         // The server reports each request after answering it: wait for the stragglers.
         let mut received = rx.try_iter().count() as u64;
@@ -585,7 +606,124 @@ fn http_500_counts_failures() {
                 received += 1;
             }
         }
-        assert_eq!(received, h.failed);
+        assert!(
+            (h.failed..=h.failed + h.pending).contains(&received),
+            "{received} {h:?}"
+        );
+    });
+}
+
+/// A server that answers the first request `500` and holds every later connection
+/// without answering; it reports each connection (after answering the first).
+fn fail_then_hang_server() -> (u16, mpsc::Receiver<usize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for (n, s) in l.incoming().enumerate() {
+            let Ok(mut s) = s else { return };
+            if n == 0 {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                if read_request(&s).is_some() {
+                    let _ = write!(
+                        s,
+                        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                }
+                drop(s);
+            } else {
+                held.push(s);
+            }
+            if tx.send(n).is_err() {
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// Waits (bounded by the caller's `within`) until `cond` holds of the stats.
+fn wait_for(o: &Outputs, cond: impl Fn(&falcoc_runtime::outputs::OutputsStats) -> bool) {
+    while !cond(&o.stats()) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn failing_channel_is_given_up_at_close_and_its_queue_dropped() {
+    within(Duration::from_secs(60), || {
+        let (port, rx) = fail_then_hang_server();
+        // output_timeout 20 s: the held request is not stuck within this test.
+        let c = config(&format!(
+            "json_output: true\noutput_timeout: 20000\nhttp_output: {{enabled: true, url: \"http://127.0.0.1:{port}\", max_consecutive_timeouts: 0}}\nstdout_output: {{enabled: true}}\n"
+        ));
+        let out = SharedBuf::default();
+        let (mut o, _) = Outputs::new(&c, options(Some(out.clone()))).unwrap();
+        let list = alerts(10);
+        o.emit(&list[0]);
+        assert_eq!(rx.recv().unwrap(), 0);
+        wait_for(&o, |s| s.channel("http").is_some_and(|h| h.failed == 1));
+        for a in &list[1..] {
+            o.emit(a);
+        }
+        // The second request is in flight (held by the server), eight are queued.
+        assert_eq!(rx.recv().unwrap(), 1);
+        // The wait allowed is long, but the channel is failing: it is given up at once.
+        let report = o.flush_and_close(Duration::from_secs(40));
+        assert_eq!(report.abandoned.len(), 1, "{:?}", report.abandoned);
+        let a = report.abandoned("http").unwrap();
+        assert_eq!(a.reason, AbandonReason::Failing);
+        assert_eq!(a.discarded, 8);
+        let h = report.stats.channel("http").unwrap();
+        assert_eq!(
+            (h.offered, h.sent, h.failed, h.dropped, h.pending),
+            (10, 0, 1, 8, 1)
+        );
+        assert_eq!(h.last_error.as_deref(), Some("HTTP status 500"));
+        // The healthy stdout channel delivered everything.
+        let s = report.stats.channel("stdout").unwrap();
+        assert_eq!((s.sent, s.dropped, s.pending), (10, 0, 0));
+        assert_eq!(out.text().lines().count(), 10);
+    });
+}
+
+#[test]
+fn stuck_channel_is_given_up_at_close() {
+    within(Duration::from_secs(60), || {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                held.push(s);
+                let _ = tx.send(());
+            }
+        });
+        // Each request times out after 100 ms and is retried 255 times: one alert holds
+        // the channel for ~25 s without a failure being recorded.
+        let c = config(&format!(
+            "json_output: true\noutput_timeout: 100\nhttp_output: {{enabled: true, url: \"http://127.0.0.1:{port}\", max_consecutive_timeouts: 255}}\n"
+        ));
+        let (mut o, _) = Outputs::new(&c, OutputsOptions::default()).unwrap();
+        let list = alerts(5);
+        for a in &list {
+            o.emit(a);
+        }
+        // Wait for the second connection: by then the first alert has been in flight for
+        // at least one timeout (100 ms), so the channel counts as stuck.
+        rx.recv().unwrap();
+        rx.recv().unwrap();
+        let report = o.flush_and_close(Duration::from_secs(40));
+        let a = report.abandoned("http").expect("given up");
+        assert_eq!(a.reason, AbandonReason::Stuck);
+        assert_eq!(a.discarded, 4);
+        let h = report.stats.channel("http").unwrap();
+        assert_eq!(
+            (h.offered, h.sent, h.failed, h.dropped, h.pending),
+            (5, 0, 0, 4, 1)
+        );
     });
 }
 
@@ -663,7 +801,7 @@ fn file_program_stdout(keep_alive: bool, json: bool) {
         o.emit(a);
     }
     let report = o.flush_and_close(Duration::from_secs(30));
-    assert!(report.timed_out.is_empty());
+    assert!(report.abandoned.is_empty(), "{:?}", report.abandoned);
     for name in ["file", "stdout", "program"] {
         let s = report.stats.channel(name).unwrap();
         assert_eq!((s.sent, s.failed, s.dropped), (25, 0, 0), "{s:?}");

@@ -23,9 +23,23 @@
 //! [`DEFAULT_QUEUE_CAPACITY`], and larger values are capped at [`MAX_QUEUE_CAPACITY`] (the
 //! queue's memory is allocated up front).
 //!
-//! [`Outputs::flush_and_close`] closes the queues, lets each channel write what it has,
-//! and waits at most the given time; channels still busy then are abandoned (their
-//! remaining alerts are counted as dropped when the thread gets to them).
+//! # Closing
+//!
+//! [`Outputs::flush_and_close`] closes the queues and lets each channel write what it
+//! holds, but waits only for channels that are delivering. A channel is **given up**
+//! ([`Abandoned`]) as soon as one of these holds:
+//!
+//! * it is **failing**: its last write failed (refused, timed out, answered other than
+//!   2xx, program exited non-zero, …) — [`AbandonReason::Failing`];
+//! * it is **stuck**: one alert has been in its hands for `output_timeout` or longer
+//!   (a hung endpoint; the first request of a short run reaches this when it is
+//!   `output_timeout` old) — [`AbandonReason::Stuck`];
+//! * the wait given to `flush_and_close` is over — [`AbandonReason::Timeout`].
+//!
+//! A healthy channel (last write succeeded, current write younger than
+//! `output_timeout`) gets the whole wait to drain. When a channel is given up, the alerts
+//! still in its queue are counted as `dropped` at once; the alert being written, if
+//! any, stays `pending` (its thread is left to finish or time out on its own).
 //!
 //! # Rate limit
 //!
@@ -87,6 +101,11 @@ struct Counters {
     failed: AtomicU64,
     dropped: AtomicU64,
     last_error: Mutex<Option<String>>,
+    /// The last write failed.
+    failing: AtomicBool,
+    /// When the alert being written was taken (ns since the channel's `epoch`, plus 1);
+    /// 0 when idle.
+    busy_since: AtomicU64,
 }
 
 /// The counters of one channel (see the module docs).
@@ -126,22 +145,61 @@ impl OutputsStats {
     }
 }
 
+/// Why [`Outputs::flush_and_close`] gave up on a channel (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbandonReason {
+    /// Its last write had failed.
+    Failing,
+    /// One alert had been in its hands for `output_timeout` or longer.
+    Stuck,
+    /// It was still delivering when the wait was over.
+    Timeout,
+}
+
+/// A channel [`Outputs::flush_and_close`] gave up on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Abandoned {
+    /// The channel's name.
+    pub name: &'static str,
+    /// Why.
+    pub reason: AbandonReason,
+    /// How many queued alerts were dropped when it was given up.
+    pub discarded: u64,
+}
+
 /// What [`Outputs::flush_and_close`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseReport {
     /// The counters at the end.
     pub stats: OutputsStats,
-    /// Channels that had not finished within the timeout (abandoned).
-    pub timed_out: Vec<&'static str>,
+    /// The channels given up on, in Falco's channel order.
+    pub abandoned: Vec<Abandoned>,
+}
+
+impl CloseReport {
+    /// How channel `name` was given up on, if it was.
+    pub fn abandoned(&self, name: &str) -> Option<&Abandoned> {
+        self.abandoned.iter().find(|a| a.name == name)
+    }
 }
 
 struct Channel {
     name: &'static str,
     tx: Option<SyncSender<Msg>>,
+    /// Shared with the channel's thread, so that closing can empty the queue.
+    rx: Arc<Mutex<Receiver<Msg>>>,
     counters: Arc<Counters>,
     abandon: Arc<AtomicBool>,
+    epoch: Instant,
     done: Receiver<()>,
     handle: Option<JoinHandle<()>>,
+}
+
+/// Nanoseconds since `epoch`, plus 1 (so that 0 can mean "idle").
+fn busy_mark(epoch: Instant) -> u64 {
+    u64::try_from(epoch.elapsed().as_nanos())
+        .unwrap_or(u64::MAX - 1)
+        .saturating_add(1)
 }
 
 impl Channel {
@@ -151,31 +209,45 @@ impl Channel {
         capacity: usize,
     ) -> std::io::Result<Channel> {
         let (tx, rx) = mpsc::sync_channel::<Msg>(capacity);
+        let rx = Arc::new(Mutex::new(rx));
         let (done_tx, done) = mpsc::channel::<()>();
         let counters = Arc::new(Counters::default());
         let abandon = Arc::new(AtomicBool::new(false));
-        let (c, a) = (Arc::clone(&counters), Arc::clone(&abandon));
+        let epoch = Instant::now();
+        let (c, a, r) = (Arc::clone(&counters), Arc::clone(&abandon), Arc::clone(&rx));
         let handle = std::thread::Builder::new()
             .name(format!("falcoc-output-{name}"))
             .spawn(move || {
-                while let Ok(msg) = rx.recv() {
+                loop {
+                    // The lock is held only while waiting for the next message; closing
+                    // takes it between two writes to empty the queue.
+                    let next = match r.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    let Ok(msg) = next else { break };
                     match msg {
                         Msg::Alert { text, priority } => {
                             if a.load(Ordering::SeqCst) {
                                 c.dropped.fetch_add(1, Ordering::SeqCst);
                                 continue;
                             }
-                            match sink.write(&text, priority) {
+                            c.busy_since.store(busy_mark(epoch), Ordering::SeqCst);
+                            let result = sink.write(&text, priority);
+                            match result {
                                 Ok(()) => {
+                                    c.failing.store(false, Ordering::SeqCst);
                                     c.sent.fetch_add(1, Ordering::SeqCst);
                                 }
                                 Err(e) => {
                                     if let Ok(mut l) = c.last_error.lock() {
                                         *l = Some(e);
                                     }
+                                    c.failing.store(true, Ordering::SeqCst);
                                     c.failed.fetch_add(1, Ordering::SeqCst);
                                 }
                             }
+                            c.busy_since.store(0, Ordering::SeqCst);
                         }
                         Msg::Reopen => sink.reopen(),
                     }
@@ -188,11 +260,45 @@ impl Channel {
         Ok(Channel {
             name,
             tx: Some(tx),
+            rx,
             counters,
             abandon,
+            epoch,
             done,
             handle: Some(handle),
         })
+    }
+
+    /// Why the channel should be given up on now, if it should: its last write failed,
+    /// or its current write is `stuck_after` old (`None`: never stuck).
+    fn unhealthy(&self, stuck_after: Option<Duration>) -> Option<AbandonReason> {
+        if self.counters.failing.load(Ordering::SeqCst) {
+            return Some(AbandonReason::Failing);
+        }
+        let since = self.counters.busy_since.load(Ordering::SeqCst);
+        let limit = stuck_after?;
+        let limit = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        (since != 0 && busy_mark(self.epoch).saturating_sub(since) >= limit)
+            .then_some(AbandonReason::Stuck)
+    }
+
+    /// Gives up on the channel: later alerts its thread takes are dropped, and the queue
+    /// is emptied now (its alerts counted as dropped). Returns how many were dropped.
+    fn give_up(&mut self) -> u64 {
+        self.abandon.store(true, Ordering::SeqCst);
+        self.handle = None;
+        let rx = match self.rx.lock() {
+            Ok(rx) => rx,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut n = 0;
+        while let Ok(msg) = rx.try_recv() {
+            if let Msg::Alert { .. } = msg {
+                self.counters.dropped.fetch_add(1, Ordering::SeqCst);
+                n += 1;
+            }
+        }
+        n
     }
 
     fn offer(&self, text: &Arc<str>, priority: Priority) {
@@ -292,7 +398,8 @@ pub struct Outputs {
     bucket: Option<Mutex<TokenBucket<Arc<dyn Clock + Send + Sync>>>>,
     emitted: AtomicU64,
     rate_limited: AtomicU64,
-    /// `output_timeout`: how long dropping an [`Outputs`] waits for its channels.
+    /// `output_timeout`: how long dropping an [`Outputs`] waits for its channels, and how
+    /// long one write may take before the channel counts as stuck at close (0: never).
     close_timeout: Duration,
 }
 
@@ -451,43 +558,85 @@ impl Outputs {
         }
     }
 
-    /// Closes the queues, waits up to `timeout` for the channels to write what they
-    /// hold, and abandons those still busy. Later [`Outputs::emit`] calls count their
-    /// alerts as dropped.
+    /// Closes the queues and waits up to `timeout` for the channels to write what they
+    /// hold, giving up at once on channels that are failing or stuck (see the module
+    /// docs); the others are given up when `timeout` is over. Later [`Outputs::emit`]
+    /// calls count their alerts as dropped.
     pub fn flush_and_close(&mut self, timeout: Duration) -> CloseReport {
         for c in &mut self.channels {
             c.tx = None;
         }
+        let stuck_after = (!self.close_timeout.is_zero()).then_some(self.close_timeout);
         let deadline = Instant::now() + timeout;
-        let mut timed_out = Vec::new();
-        for c in &mut self.channels {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match c.done.recv_timeout(left) {
-                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    if let Some(h) = c.handle.take() {
+        let mut open: Vec<usize> = (0..self.channels.len()).collect();
+        let mut abandoned = Vec::new();
+        while !open.is_empty() {
+            let now = Instant::now();
+            open.retain(|&i| {
+                let c = &mut self.channels[i];
+                match c.done.try_recv() {
+                    Ok(()) | Err(mpsc::TryRecvError::Disconnected) => {
+                        if let Some(h) = c.handle.take() {
+                            let _ = h.join();
+                        }
+                        return false;
+                    }
+                    Err(mpsc::TryRecvError::Empty) => {}
+                }
+                let reason = c
+                    .unhealthy(stuck_after)
+                    .or_else(|| (now >= deadline).then_some(AbandonReason::Timeout));
+                match reason {
+                    Some(reason) => {
+                        let discarded = c.give_up();
+                        abandoned.push((
+                            i,
+                            Abandoned {
+                                name: c.name,
+                                reason,
+                                discarded,
+                            },
+                        ));
+                        false
+                    }
+                    None => true,
+                }
+            });
+            if let Some(&first) = open.first() {
+                // Wake up when a channel finishes, or after a short slice to look at the
+                // health of the others again.
+                let slice = deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(CLOSE_POLL);
+                if let Ok(()) = self.channels[first].done.recv_timeout(slice) {
+                    if let Some(h) = self.channels[first].handle.take() {
                         let _ = h.join();
                     }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    c.abandon.store(true, Ordering::SeqCst);
-                    c.handle = None;
-                    timed_out.push(c.name);
+                    open.remove(0);
                 }
             }
         }
+        abandoned.sort_by_key(|(i, _)| *i);
         CloseReport {
             stats: self.stats(),
-            timed_out,
+            abandoned: abandoned.into_iter().map(|(_, a)| a).collect(),
         }
     }
 }
 
+/// How often [`Outputs::flush_and_close`] looks at the channels' health while waiting.
+const CLOSE_POLL: Duration = Duration::from_millis(5);
+
 /// Dropping [`Outputs`] without [`Outputs::flush_and_close`] closes it, waiting up to
-/// `output_timeout`.
+/// `output_timeout` (2 s when it is 0).
 impl Drop for Outputs {
     fn drop(&mut self) {
         if self.channels.iter().any(|c| c.tx.is_some()) {
-            let _ = self.flush_and_close(self.close_timeout);
+            let wait = match self.close_timeout {
+                t if t.is_zero() => Duration::from_secs(2),
+                t => t,
+            };
+            let _ = self.flush_and_close(wait);
         }
     }
 }
