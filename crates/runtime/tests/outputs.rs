@@ -11,7 +11,7 @@ use falcoc_runtime::outputs::{
 use falcoc_runtime::ratelimit::FakeClock;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -295,7 +295,7 @@ impl Request {
     }
 }
 
-fn read_request(stream: &TcpStream) -> Option<Request> {
+fn read_request(stream: impl Read) -> Option<Request> {
     let mut r = BufReader::new(stream);
     let mut line = String::new();
     r.read_line(&mut line).ok()?;
@@ -728,6 +728,280 @@ fn stuck_channel_is_given_up_at_close() {
 }
 
 // ---------------------------------------------------------------------------------------
+// HTTPS receivers (TLS with certificates made in the test)
+
+/// A CA, a server certificate it signed for `localhost` and 127.0.0.1 and a client
+/// certificate it signed (PEM files in a temporary directory), an unrelated CA, and the
+/// server's TLS configurations.
+struct Pki {
+    dir: TempDir,
+    server_config: Arc<rustls::ServerConfig>,
+    /// The same, requiring a client certificate signed by the CA.
+    mtls_server_config: Arc<rustls::ServerConfig>,
+}
+
+fn ring() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn test_ca(name: &str) -> rcgen::CertifiedIssuer<'static, rcgen::KeyPair> {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap()).unwrap()
+}
+
+impl Pki {
+    fn new(tag: &str) -> Pki {
+        use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+        let dir = TempDir::new(tag);
+        let ca = test_ca("falcoc test CA");
+        let other = test_ca("some other CA");
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let server_cert =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .unwrap()
+                .signed_by(&server_key, &ca)
+                .unwrap();
+        let client_key = rcgen::KeyPair::generate().unwrap();
+        let mut client_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        client_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "falco");
+        let client_cert = client_params.signed_by(&client_key, &ca).unwrap();
+        std::fs::write(dir.path("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path("other-ca.pem"), other.pem()).unwrap();
+        std::fs::write(dir.path("client.crt"), client_cert.pem()).unwrap();
+        std::fs::write(dir.path("client.key"), client_key.serialize_pem()).unwrap();
+        let chain = vec![server_cert.der().clone()];
+        let key = || PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
+        let server_config = rustls::ServerConfig::builder_with_provider(ring())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain.clone(), key())
+            .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.der().clone()).unwrap();
+        let client_verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), ring())
+                .build()
+                .unwrap();
+        let mtls_server_config = rustls::ServerConfig::builder_with_provider(ring())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(client_verifier)
+            .with_single_cert(chain, key())
+            .unwrap();
+        Pki {
+            dir,
+            server_config: Arc::new(server_config),
+            mtls_server_config: Arc::new(mtls_server_config),
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path(name).display().to_string()
+    }
+}
+
+/// An HTTPS server on 127.0.0.1 answering 200 to every request; the requests are sent to
+/// the returned receiver, and the TLS errors (handshakes that failed) are counted.
+fn https_server(
+    tls: Arc<rustls::ServerConfig>,
+) -> (u16, mpsc::Receiver<Request>, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    let failures = Arc::new(AtomicUsize::new(0));
+    let f = Arc::clone(&failures);
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(s) = s else { return };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
+            let Ok(conn) = rustls::ServerConnection::new(Arc::clone(&tls)) else {
+                return;
+            };
+            let mut stream = rustls::StreamOwned::new(conn, s);
+            match read_request(&mut stream) {
+                Some(req) => {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    );
+                    stream.conn.send_close_notify();
+                    let _ = stream.flush();
+                    if tx.send(req).is_err() {
+                        return;
+                    }
+                }
+                None => {
+                    f.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+    });
+    (port, rx, failures)
+}
+
+/// Sends `n` alerts to an https `http_output` configured with `tls_keys` (YAML flow
+/// entries) at `port`; the channel's counters at close.
+fn https_alerts(
+    port: u16,
+    host: &str,
+    tls_keys: &str,
+    n: usize,
+) -> (falcoc_runtime::outputs::ChannelStats, Vec<String>) {
+    let c = config(&format!(
+        "json_output: true\noutput_timeout: 10000\nhttp_output: {{enabled: true, url: \"https://{host}:{port}/falco\", max_consecutive_timeouts: 0{tls_keys}}}\n"
+    ));
+    let (mut o, warnings) = Outputs::new(&c, OutputsOptions::default()).unwrap();
+    // One at a time, each written before the next (a failing channel is given up at
+    // close, so this makes every alert reach the server).
+    for a in &alerts(n) {
+        o.emit(a);
+        wait_for(&o, |s| {
+            s.channel("http")
+                .is_some_and(|h| h.pending == 0 && h.offered == h.sent + h.failed + h.dropped)
+        });
+    }
+    let report = o.flush_and_close(Duration::from_secs(30));
+    (report.stats.channel("http").unwrap().clone(), warnings)
+}
+
+#[test]
+fn https_receiver_gets_falcosidekick_json() {
+    within(Duration::from_secs(60), || {
+        let pki = Pki::new("https-ok");
+        let (port, rx, _) = https_server(Arc::clone(&pki.server_config));
+        // ca_cert (by IP address, and by host name).
+        for host in ["127.0.0.1", "localhost"] {
+            let keys = format!(", ca_cert: \"{}\"", pki.path("ca.pem"));
+            let (h, w) = https_alerts(port, host, &keys, 3);
+            assert!(w.is_empty(), "{w:?}");
+            assert_eq!((h.sent, h.failed, h.dropped), (3, 0, 0), "{h:?}");
+            for _ in 0..3 {
+                let req = rx.recv().unwrap();
+                assert_eq!(req.path, "/falco");
+                let expected_host = format!("{host}:{port}");
+                assert_eq!(req.header("Host"), Some(expected_host.as_str()));
+                assert_falcosidekick_payload(&req);
+            }
+        }
+        // ca_bundle (several certificates in one file), and ca_path (a directory).
+        let bundle = pki.dir.path("bundle.pem");
+        let both = std::fs::read_to_string(pki.dir.path("other-ca.pem")).unwrap()
+            + &std::fs::read_to_string(pki.dir.path("ca.pem")).unwrap();
+        std::fs::write(&bundle, both).unwrap();
+        let keys = format!(", ca_bundle: \"{}\"", bundle.display());
+        let (h, _) = https_alerts(port, "127.0.0.1", &keys, 2);
+        assert_eq!((h.sent, h.failed), (2, 0), "{h:?}");
+        let ca_dir = pki.dir.path("certs");
+        std::fs::create_dir_all(&ca_dir).unwrap();
+        std::fs::copy(pki.dir.path("ca.pem"), ca_dir.join("ca.crt")).unwrap();
+        std::fs::write(ca_dir.join("README"), "not a certificate\n").unwrap();
+        let keys = format!(", ca_path: \"{}\"", ca_dir.display());
+        let (h, _) = https_alerts(port, "127.0.0.1", &keys, 2);
+        assert_eq!((h.sent, h.failed), (2, 0), "{h:?}");
+        for _ in 0..4 {
+            assert_falcosidekick_payload(&rx.recv().unwrap());
+        }
+    });
+}
+
+#[test]
+fn https_wrong_ca_fails_and_insecure_accepts() {
+    within(Duration::from_secs(60), || {
+        let pki = Pki::new("https-wrong-ca");
+        let (port, rx, tls_failures) = https_server(Arc::clone(&pki.server_config));
+        let wrong = format!(", ca_cert: \"{}\"", pki.path("other-ca.pem"));
+        let (h, _) = https_alerts(port, "127.0.0.1", &wrong, 3);
+        assert_eq!(
+            (h.sent, h.failed, h.dropped, h.pending),
+            (0, 3, 0, 0),
+            "{h:?}"
+        );
+        let e = h.last_error.unwrap_or_default();
+        assert!(e.contains("certificate"), "{e}");
+        // insecure: true accepts the server whatever the CA.
+        let (h, _) = https_alerts(port, "127.0.0.1", &format!("{wrong}, insecure: true"), 2);
+        assert_eq!((h.sent, h.failed), (2, 0), "{h:?}");
+        for _ in 0..2 {
+            assert_falcosidekick_payload(&rx.recv().unwrap());
+        }
+        assert!(rx.try_recv().is_err());
+        assert_eq!(tls_failures.load(Ordering::SeqCst), 3);
+    });
+}
+
+#[test]
+fn https_mtls_presents_the_client_certificate() {
+    within(Duration::from_secs(60), || {
+        let pki = Pki::new("https-mtls");
+        let (port, rx, _) = https_server(Arc::clone(&pki.mtls_server_config));
+        let ca = format!(", ca_cert: \"{}\"", pki.path("ca.pem"));
+        // Without a client certificate the server refuses.
+        let (h, _) = https_alerts(port, "127.0.0.1", &ca, 1);
+        assert_eq!((h.sent, h.failed), (0, 1), "{h:?}");
+        let keys = format!(
+            "{ca}, mtls: true, client_cert: \"{}\", client_key: \"{}\"",
+            pki.path("client.crt"),
+            pki.path("client.key")
+        );
+        let (h, w) = https_alerts(port, "127.0.0.1", &keys, 2);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!((h.sent, h.failed), (2, 0), "{h:?}");
+        for _ in 0..2 {
+            assert_falcosidekick_payload(&rx.recv().unwrap());
+        }
+    });
+}
+
+#[test]
+fn https_with_unusable_tls_files_is_skipped_with_a_warning() {
+    let dir = TempDir::new("https-bad");
+    std::fs::write(dir.path("empty.pem"), "no certificate here\n").unwrap();
+    let cases = [
+        (
+            format!("ca_cert: \"{}\"", dir.path("missing.pem").display()),
+            "missing.pem",
+        ),
+        (
+            format!("ca_bundle: \"{}\"", dir.path("empty.pem").display()),
+            "no PEM certificate",
+        ),
+        (
+            format!("ca_path: \"{}\"", dir.path("nowhere").display()),
+            "ca_path",
+        ),
+        (
+            format!(
+                "insecure: true, mtls: true, client_cert: \"{}\"",
+                dir.path("missing.crt").display()
+            ),
+            "client_cert",
+        ),
+    ];
+    for (keys, expected) in cases {
+        let c = config(&format!(
+            "stdout_output: {{enabled: true}}\nhttp_output: {{enabled: true, url: \"https://127.0.0.1:1/\", {keys}}}\n"
+        ));
+        let (mut o, w) = Outputs::new(&c, options(Some(SharedBuf::default()))).unwrap();
+        assert_eq!(w.len(), 1, "{keys}: {w:?}");
+        assert!(w[0].contains(expected), "{keys}: {w:?}");
+        assert!(w[0].contains("the http output is disabled"), "{w:?}");
+        assert_eq!(o.stats().channels.len(), 1);
+        o.flush_and_close(Duration::from_secs(5));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // syslog, program, file
 
 #[test]
@@ -883,7 +1157,7 @@ fn failing_program_is_counted() {
 // Facade
 
 #[test]
-fn no_output_and_https() {
+fn no_output_and_bad_url() {
     let c = Config::default();
     assert_eq!(
         Outputs::new(&c, OutputsOptions::default()).err(),
@@ -893,15 +1167,20 @@ fn no_output_and_https() {
         OutputsError::NoOutput.to_string(),
         "No output configured, please make sure at least one output is configured and enabled."
     );
-    let c = config("http_output: {enabled: true, url: \"https://example.invalid\"}\n");
+    // An http output that cannot start (here: a URL that is not http or https) is
+    // skipped with a warning; with no other channel, nothing runs.
+    let c = config("http_output: {enabled: true, url: \"ftp://example.invalid\"}\n");
     assert_eq!(
         Outputs::new(&c, OutputsOptions::default()).err(),
         Some(OutputsError::NoOutput)
     );
-    let c = config("http_output: {enabled: true, url: \"https://example.invalid\"}\nstdout_output: {enabled: true}\n");
+    let c = config("http_output: {enabled: true, url: \"ftp://example.invalid\"}\nstdout_output: {enabled: true}\n");
     let (mut o, w) = Outputs::new(&c, options(Some(SharedBuf::default()))).unwrap();
     assert_eq!(w.len(), 1);
-    assert!(w[0].contains("https is not supported"), "{w:?}");
+    assert!(
+        w[0].contains("must start with http:// or https://"),
+        "{w:?}"
+    );
     assert_eq!(o.stats().channels.len(), 1);
     o.flush_and_close(Duration::from_secs(5));
 }

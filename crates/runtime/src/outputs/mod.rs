@@ -405,7 +405,7 @@ pub struct Outputs {
 
 impl Outputs {
     /// Starts the enabled channels of `config`. A channel that cannot start (e.g. an
-    /// `https://` URL) is skipped with a warning, as Falco logs and skips it; if no
+    /// unusable URL or TLS file) is skipped with a warning, as Falco logs and skips it; if no
     /// channel runs, [`OutputsError::NoOutput`] (Falco refuses to start).
     pub fn new(
         config: &Config,
@@ -464,11 +464,19 @@ impl Outputs {
         }
         if config.http_output.enabled {
             let h = &config.http_output;
-            match http::parse_url(&h.url) {
-                Ok(target) => sinks.push((
+            let target = http::parse_url(&h.url).and_then(|target| {
+                let tls = match target.tls {
+                    true => Some(http::tls_config(h).map_err(|e| format!("http output: {e}"))?),
+                    false => None,
+                };
+                Ok((target, tls))
+            });
+            match target {
+                Ok((target, tls)) => sinks.push((
                     "http",
                     Box::new(http::HttpSink {
                         target,
+                        tls,
                         user_agent: h.user_agent.clone(),
                         content_type: if config.json_output {
                             "application/json"
