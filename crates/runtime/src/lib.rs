@@ -11,6 +11,8 @@
 //! * [`engine`] — the rule engine: active rules indexed by event code, one VM over the
 //!   whole rule set, alerts with Falco's rendered output and `output_fields`; capture
 //!   replay (`falcoc replay`).
+//! * [`k8saudit`] — the `k8s_audit` event source: Kubernetes audit events (`Event`,
+//!   `EventList`) decoded once, and the `ka.*` / `jevt.*` fields over them.
 //! * [`events_cmd`] — filtering and printing events of a capture (`falcoc events`).
 //! * [`vm`] — the condition VM over the bytecode of `falcoc-compiler`.
 //! * [`config`] — `falco.yaml` and `-o key=value` options.
@@ -21,6 +23,7 @@ pub mod config;
 pub mod engine;
 pub mod events_cmd;
 pub mod extract;
+pub mod k8saudit;
 pub mod outputs;
 pub mod ratelimit;
 pub mod scap;

@@ -33,7 +33,9 @@
 //! from the embedder's own event model: implement [`EventFields`] (field extraction for
 //! conditions and outputs) and call [`Engine::evaluate_fields`].
 //!
-//! Only rules of the `syscall` source run; rules of plugin sources are counted in
+//! Only rules of one event source run: `syscall` by default, or the source chosen with
+//! [`EngineOptions::source`] (e.g. `k8s_audit`, whose rules are all registered under the
+//! plugin event code; see [`crate::k8saudit`]). Rules of other sources are counted in
 //! [`Engine::skipped_rules`].
 //!
 //! ```
@@ -231,6 +233,11 @@ pub struct EngineOptions {
     /// parameters come from its enter event (default true; see the `convert` notes in
     /// docs/compat.md). Off: every event as read, by its own code.
     pub convert_events: bool,
+    /// The event source whose rules run (default `syscall`). For another source (the
+    /// k8saudit plugin's `k8s_audit`), its rules are registered under the plugin event
+    /// code and events are given with [`Engine::evaluate_fields`]; syscall rules never
+    /// run.
+    pub source: String,
 }
 
 impl Default for EngineOptions {
@@ -247,6 +254,7 @@ impl Default for EngineOptions {
                 ..ExtractOptions::default()
             },
             convert_events: true,
+            source: SYSCALL_SOURCE.to_string(),
         }
     }
 }
@@ -335,14 +343,16 @@ impl Engine {
     /// returns them). Fails when a rule output with its `append_output` formats does not
     /// compile.
     pub fn new(rules: Vec<CompiledRule>, options: EngineOptions) -> Result<Engine, EngineError> {
+        let source = options.source.as_str();
+        let is_syscall = source == SYSCALL_SOURCE;
         let skipped = rules
             .iter()
-            .filter(|r| r.source != SYSCALL_SOURCE)
+            .filter(|r| r.source != source)
             .map(|r| r.name.clone())
             .collect();
         let order = select::active_rules(
             &rules,
-            |r| r.source == SYSCALL_SOURCE,
+            |r| r.source == source,
             options.priority,
             &options.selection,
         );
@@ -356,7 +366,7 @@ impl Engine {
                     message,
                 },
             )?;
-            let codes = routing_codes(&r.event_codes.clone().unwrap_or_default(), true);
+            let codes = routing_codes(&r.event_codes.clone().unwrap_or_default(), is_syscall);
             for c in codes.iter() {
                 if let Some(list) = by_code.get_mut(c as usize) {
                     list.push(k as u32);
@@ -431,7 +441,8 @@ impl Engine {
         self.extract.libs
     }
 
-    /// Rules not run because their source is not `syscall`.
+    /// Rules not run because their source is not the engine's
+    /// ([`EngineOptions::source`]).
     pub fn skipped_rules(&self) -> &[String] {
         &self.skipped
     }
