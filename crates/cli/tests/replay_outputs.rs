@@ -52,8 +52,14 @@ impl Drop for TempDir {
 /// Runs `falcoc replay` of the bundled example with `extra` arguments, killing it (and
 /// failing) after [`RUN_LIMIT`].
 fn replay(extra: &[&str]) -> Output {
+    replay_env(extra, &[])
+}
+
+/// [`replay`] with environment variables set.
+fn replay_env(extra: &[&str], env: &[(&str, &str)]) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_falcoc"))
         .current_dir(root())
+        .envs(env.iter().copied())
         .arg("replay")
         .args(extra)
         .args([
@@ -329,4 +335,46 @@ fn refusing_http_endpoint_is_reported() {
     let (stderr, (_, failed, _)) = replay_with_broken_http(Behaviour::Refuse, "refuse");
     assert!(failed > 0, "{stderr}");
     assert!(stderr.contains("refused"), "{stderr}");
+}
+
+/// The text lines' time follows `TZ`, as Falco's `%evt.time` (local time): a fixed POSIX
+/// offset shifts it, and a zone of the time zone database gives the same lines as its
+/// POSIX rule.
+#[test]
+fn text_time_follows_tz() {
+    let lines = |tz: &str| -> Vec<String> {
+        let out = replay_env(&[], &[("TZ", tz)]);
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("warning"), "TZ={tz}: {stderr}");
+        text(&out.stdout).lines().map(str::to_string).collect()
+    };
+    /// Seconds of the day of a text line's `HH:MM:SS` prefix.
+    fn seconds(line: &str) -> i64 {
+        let hms: Vec<i64> = line[..8].split(':').map(|p| p.parse().unwrap()).collect();
+        hms[0] * 3600 + hms[1] * 60 + hms[2]
+    }
+    let utc = lines("UTC");
+    let india = lines("<+0530>-5:30");
+    assert_eq!(utc.len(), 11);
+    assert_eq!(india.len(), 11);
+    for (u, i) in utc.iter().zip(&india) {
+        assert_eq!(
+            (seconds(u) + 5 * 3600 + 1800) % 86_400,
+            seconds(i),
+            "{u}\n{i}"
+        );
+        assert_eq!(u[8..], i[8..]);
+    }
+    if Path::new("/usr/share/zoneinfo/America/New_York").is_file() {
+        assert_eq!(lines("America/New_York"), lines("EST5EDT,M3.2.0,M11.1.0"));
+        assert_ne!(lines("America/New_York"), utc);
+    }
+    // An unknown zone: a warning, and UTC.
+    let out = replay_env(&[], &[("TZ", "Nowhere/Atlantis")]);
+    assert!(
+        text(&out.stderr).contains("warning: TZ=\"Nowhere/Atlantis\""),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), utc);
 }
