@@ -20,6 +20,7 @@
 //!   bucket.
 
 pub mod config;
+pub mod drops;
 pub mod engine;
 pub mod events_cmd;
 pub mod extract;

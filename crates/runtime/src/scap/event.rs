@@ -383,6 +383,47 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event of a live source (the eBPF probe, an embedder): type `code` of the event
+    /// table with `params` in the table's order and encoding (`evt.num` `num`, block type
+    /// `EV_V2`, CPU 0). `None` when `code` is not in the table or the parameters do
+    /// not fit the format (more than the table lists, or one longer than 65535 bytes for
+    /// an event without large payloads).
+    pub fn from_params(code: u16, num: u64, ts: u64, tid: i64, params: &[&[u8]]) -> Option<Event> {
+        let info = event(code)?;
+        if params.len() > info.params.len() {
+            return None;
+        }
+        let max = if info.flags.has(EventFlags::LARGE_PAYLOAD) {
+            u32::MAX as usize
+        } else {
+            u16::MAX as usize
+        };
+        let total: usize = params.iter().map(|p| p.len()).sum();
+        let mut values = Vec::with_capacity(total);
+        let mut bounds = Vec::with_capacity(params.len() + 1);
+        bounds.push(0);
+        for p in params {
+            if p.len() > max {
+                return None;
+            }
+            values.extend_from_slice(p);
+            bounds.push(u32::try_from(values.len()).ok()?);
+        }
+        Some(Event {
+            num,
+            offset: 0,
+            block_type: super::block::EV_V2,
+            ts,
+            tid,
+            cpu: 0,
+            code,
+            flags: 0,
+            info,
+            values,
+            bounds,
+        })
+    }
+
     /// A borrowed view of this event.
     pub fn as_event_ref(&self) -> EventRef<'_> {
         EventRef {

@@ -215,7 +215,10 @@ pub struct ProcessInfo {
 }
 
 impl ProcessInfo {
-    fn empty(version: u8) -> Self {
+    /// A thread entry with libscap's defaults for every field (ids 0, strings empty,
+    /// `-1` for the namespace ids and session, `u32::MAX` login uid), as block version
+    /// `version` would leave them; live sources fill in what they know.
+    pub fn empty(version: u8) -> Self {
         ProcessInfo {
             version,
             tid: 0,

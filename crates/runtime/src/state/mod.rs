@@ -56,7 +56,8 @@ pub mod thread;
 use std::collections::{HashMap, HashSet};
 
 use crate::scap::{
-    EventRef, GroupInfo, Ipv4Interface, Ipv6Interface, MachineInfo, Metadata, UserInfo,
+    EventRef, FdList, GroupInfo, Ipv4Interface, Ipv6Interface, MachineInfo, Metadata, ProcessInfo,
+    UserInfo,
 };
 
 pub use container::Container;
@@ -535,6 +536,33 @@ impl State {
             }
         }
         self.server_ports = server_ports;
+    }
+
+    /// Adds a thread that a live source read from `/proc`, with its fds: libsinsp's
+    /// lookup of a thread its table does not know (`query_os`). A tid already in the
+    /// table is left alone. Returns whether the thread was added.
+    pub fn add_process(&mut self, p: &ProcessInfo, fds: Option<&FdList>) -> bool {
+        if self.threads.contains_key(&p.tid) {
+            return false;
+        }
+        let mut t = Thread::from_process(p);
+        let mut ports = Vec::new();
+        for fi in fds.map(|l| l.fds.as_slice()).unwrap_or_default() {
+            if t.fds.len() >= self.opts.max_fds {
+                break;
+            }
+            if let Some(fd) = Fd::from_scap(fi, &mut ports) {
+                t.fds.insert(fi.fd, fd);
+            }
+        }
+        self.server_ports.extend(ports);
+        self.resolve_container(&mut t);
+        let tid = t.tid;
+        if !self.add_thread(t) {
+            return false;
+        }
+        self.identify_category(tid);
+        true
     }
 
     /// `increment_mainthread_childcount`.
