@@ -8,6 +8,7 @@ mod cmd_parse;
 mod cmd_replay;
 mod inputs;
 mod render;
+mod run_k8s_audit;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
