@@ -57,16 +57,25 @@ fn replay(extra: &[&str]) -> Output {
 
 /// [`replay`] with environment variables set.
 fn replay_env(extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let out = run_replay(extra, env, "examples/rules/demo_rules.yaml");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `falcoc replay -r RULES` of the bundled capture, killing it (and failing) after
+/// [`RUN_LIMIT`]; any exit code.
+fn run_replay(extra: &[&str], env: &[(&str, &str)], rules: &str) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_falcoc"))
         .current_dir(root())
         .envs(env.iter().copied())
         .arg("replay")
         .args(extra)
-        .args([
-            "-r",
-            "examples/rules/demo_rules.yaml",
-            "examples/captures/web-01-attack.scap.gz",
-        ])
+        .args(["-r", rules, "examples/captures/web-01-attack.scap.gz"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -86,12 +95,6 @@ fn replay_env(extra: &[&str], env: &[(&str, &str)]) -> Output {
     let _ = tx.send(());
     let killed = watchdog.join().unwrap_or(false);
     assert!(!killed, "falcoc replay ran longer than {RUN_LIMIT:?}");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     out
 }
 
@@ -377,4 +380,59 @@ fn text_time_follows_tz() {
         text(&out.stderr)
     );
     assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), utc);
+}
+
+/// A bad `falco.yaml` (a value of the wrong type, an output enabled without its required
+/// key), an unreadable configuration or rules file: exit 2, with the message located in
+/// the file (line and column) or naming the file.
+#[test]
+fn bad_configuration_exits_2_with_a_location() {
+    let dir = TempDir::new("badconfig");
+    let rules = "examples/rules/demo_rules.yaml";
+    let cases = [
+        (
+            "stdout_output: {enabled: true}\noutput_timeout: soon\n",
+            ":2:17",
+            "output_timeout: expected an unsigned 32-bit integer, found `soon`",
+        ),
+        (
+            "stdout_output: {enabled: true}\nhttp_output: {enabled: true}\n",
+            ":2:15",
+            "http output enabled but no url in configuration block",
+        ),
+        (
+            "stdout_output:\n  enabled: yes please\n",
+            ":2:12",
+            "stdout_output.enabled",
+        ),
+    ];
+    for (yaml, location, message) in cases {
+        let config = write_config(&dir, yaml);
+        let config = config.to_string_lossy();
+        let out = run_replay(&["-c", config.as_ref()], &[], rules);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{yaml}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{config}{location}")),
+            "{yaml}: {stderr}"
+        );
+        assert!(stderr.contains(message), "{yaml}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let missing = dir.path("missing.yaml");
+    let missing = missing.to_string_lossy();
+    let out = run_replay(&["-c", missing.as_ref()], &[], rules);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!("cannot read {missing}")),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_replay(&[], &[], "no/such/rules.yaml");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot read no/such/rules.yaml"),
+        "{}",
+        text(&out.stderr)
+    );
 }
