@@ -133,7 +133,7 @@ const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Prints the per-channel counters to stderr when a channel other than stdout is enabled
 /// or some alert was not delivered (failed, dropped, rate-limited or abandoned).
-fn print_output_report(report: &CloseReport, close_timeout: Duration) {
+pub(crate) fn print_output_report(report: &CloseReport, close_timeout: Duration) {
     let stats = &report.stats;
     let undelivered = stats.rate_limited > 0
         || !report.abandoned.is_empty()

@@ -6,9 +6,11 @@ mod cmd_events;
 mod cmd_lint;
 mod cmd_parse;
 mod cmd_replay;
+mod cmd_run;
 mod inputs;
 mod render;
 mod run_k8s_audit;
+mod setup;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -43,6 +45,8 @@ enum Command {
     Events(cmd_events::EventsArgs),
     /// Replay a capture through rules and print Falco's alerts.
     Replay(cmd_replay::ReplayArgs),
+    /// Run the live sensor: the eBPF probe, the rules, the outputs of falco.yaml.
+    Run(cmd_run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Command::Compile(a) => cmd_compile::run(a),
         Command::Events(a) => cmd_events::run(a),
         Command::Replay(a) => cmd_replay::run(a),
+        Command::Run(a) => cmd_run::run(a),
     };
     ExitCode::from(code)
 }

@@ -70,7 +70,12 @@ impl DropMonitor {
 
     /// Called with the current time and the driver's running totals (events seen,
     /// including dropped ones; events dropped). Returns a report when actions are due.
-    pub fn check(&mut self, now_ns: u64, total_events: u64, total_drops: u64) -> Option<DropReport> {
+    pub fn check(
+        &mut self,
+        now_ns: u64,
+        total_events: u64,
+        total_drops: u64,
+    ) -> Option<DropReport> {
         let Some(next) = self.next_check else {
             self.next_check = Some(now_ns + SECOND_NS);
             self.last = (total_events, total_drops);
@@ -145,9 +150,12 @@ mod tests {
     #[test]
     fn acts_once_per_token_on_seconds_above_threshold() {
         let t0 = 1_000 * SECOND_NS;
-        let mut m = DropMonitor::new(&config(&[DropAction::Alert, DropAction::Log], 0.03333, 1.0), t0);
+        let mut m = DropMonitor::new(
+            &config(&[DropAction::Alert, DropAction::Log], 0.03333, 1.0),
+            t0,
+        );
         assert_eq!(m.check(t0, 0, 0), None); // first call: arms the clock
-        // 1.5 s later: 1000 events, 500 dropped (50% > 10%).
+                                             // 1.5 s later: 1000 events, 500 dropped (50% > 10%).
         let r = m.check(t0 + 1_500_000_000, 1000, 500).unwrap();
         assert_eq!((r.n_evts, r.n_drops, r.n_drops_total), (1000, 500, 500));
         assert_eq!(r.actions, vec![DropAction::Log, DropAction::Alert]);

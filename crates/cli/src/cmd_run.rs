@@ -1,0 +1,379 @@
+//! `falcoc run [-c falco.yaml] [-r RULES]… [-o key=value]… [--json]`: the live sensor.
+//!
+//! It loads the rules (`-r`, else the configuration's `rules_files`) and the outputs of
+//! the configuration (stdout without `-c`), attaches the bundled eBPF probe with the
+//! syscalls the rules' event types and the state tracking need, fills the process and fd
+//! tables from `/proc`, and then runs every probe event through the same state, rule
+//! engine and outputs as `falcoc replay`. The sensor's own process is not traced.
+//!
+//! Once a second the kernel-side drop counter feeds the `syscall_event_drops` monitor
+//! (log, alert, exit); `--stats-interval` prints a stats line to stderr. SIGINT or
+//! SIGTERM (or `--duration`) stops it cleanly: the probe is detached, the events still
+//! in the ring buffer are processed, the outputs get `output_timeout` to deliver, and a
+//! summary goes to stderr.
+//!
+//! Exit codes: 0 stopped normally; 1 the rules do not load, the probe fails, or the drop
+//! monitor's `exit` action fired; 2 usage errors (bad configuration, unreadable files)
+//! and a machine that cannot run the probe (missing capabilities or BTF).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::cmd_replay::print_output_report;
+use crate::setup::{load_config, load_rules, open_outputs, rule_paths};
+use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use falcoc_probe_ebpf::loader::boot_offset_ns;
+use falcoc_probe_ebpf::{syscalls_for, Converter, Probe, ProbeError, ProbeOptions, ProcFs};
+use falcoc_runtime::config::{Config, DropAction};
+use falcoc_runtime::drops::DropMonitor;
+use falcoc_runtime::engine::{Engine, EngineOptions};
+use falcoc_runtime::outputs::{hostname_from_env, Alert, Outputs, TimeZone};
+use falcoc_runtime::scap::Event;
+use falcoc_runtime::state::{State, StateOptions};
+
+/// Arguments of `falcoc run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// A `falco.yaml` (default: Falco's shipped alert settings, stdout output).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// A rule file or directory (repeat for several; default: `rules_files` of the
+    /// configuration).
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    rules: Vec<PathBuf>,
+    /// Override a configuration key (`-o priority=warning`, `-o json_output=true`).
+    #[arg(short = 'o', long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+    /// Print alerts as Falco's JSON objects (as `json_output: true`).
+    #[arg(long)]
+    json: bool,
+    /// Plugins whose fields are known (see `falcoc lint --help`).
+    #[arg(long, default_value = "auto")]
+    plugins: String,
+    /// Do not run an event source (`syscall`: no eBPF probe, e.g. to serve only
+    /// Kubernetes audit events); repeatable.
+    #[arg(long = "disable-source", value_name = "SOURCE")]
+    disable_source: Vec<String>,
+    /// Print a stats line to stderr every this many seconds (0: never).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    stats_interval: u64,
+    /// Stop after this many seconds (default: run until SIGINT or SIGTERM).
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Size of the probe's ring buffer in MiB (a power of two).
+    #[arg(long, value_name = "MIB", default_value_t = 8)]
+    ring_buffer_mb: u32,
+}
+
+/// How often the reader wakes up when the kernel has not woken it.
+const POLL_INTERVAL: Duration = Duration::from_millis(10);
+/// Records handled per drain before the loop checks its timers and the stop flag.
+const DRAIN_BATCH: usize = 16 * 1024;
+/// How long the outputs get at exit when `output_timeout` is 0.
+const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// The output channels, shared by the event sources.
+struct SharedOutputs(Mutex<Outputs>);
+
+impl SharedOutputs {
+    fn emit(&self, alert: &Alert) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).emit(alert);
+    }
+}
+
+/// Records → events → state and rules → alerts, with the counters of the stats line
+/// and the summary.
+struct Pipeline {
+    converter: Converter,
+    state: State,
+    engine: Engine,
+    events: Vec<Event>,
+    n_events: u64,
+    n_alerts: u64,
+}
+
+impl Pipeline {
+    /// Handles the records pending in the probe (at most [`DRAIN_BATCH`]); returns how
+    /// many. Each record's events go through the state and the rules before the next
+    /// record is converted: the conversion reads the state (the creator of a clone, a
+    /// thread to look up in `/proc`).
+    fn pump(&mut self, probe: &mut Probe, outputs: &SharedOutputs) -> usize {
+        let Pipeline {
+            converter,
+            state,
+            engine,
+            events,
+            n_events,
+            n_alerts,
+        } = self;
+        probe.drain(DRAIN_BATCH, |raw| {
+            converter.convert(raw, state, events);
+            for e in events.drain(..) {
+                *n_events += 1;
+                for alert in engine.process(state, &e.as_event_ref()) {
+                    *n_alerts += 1;
+                    outputs.emit(&alert);
+                }
+            }
+        })
+    }
+}
+
+/// Runs `falcoc run`.
+pub fn run(args: RunArgs) -> u8 {
+    let config = match load_config(args.config.as_deref(), &args.options) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let paths = match rule_paths(&args.rules, &config) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let (loaded, profile) = match load_rules(&paths, &args.plugins) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (timezone, warning) = TimeZone::from_env();
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    let mut options = EngineOptions::from_config(&config);
+    options.hostname = hostname_from_env();
+    options.profile = profile;
+    options.extract.timezone = timezone;
+    // Shared with the audit webserver's threads (the channels' receivers are not `Sync`).
+    let outputs = match open_outputs(&config, args.json, timezone) {
+        Ok(o) => Arc::new(SharedOutputs(Mutex::new(o))),
+        Err(code) => return code,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&stop)) {
+            eprintln!("error: cannot handle signal {sig}: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    let deadline = args
+        .duration
+        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+
+    // HOOK(k8s_audit): the Kubernetes audit webserver starts here.
+    let audit_outputs = Arc::clone(&outputs);
+    let k8s_audit = match crate::run_k8s_audit::start(
+        &config,
+        loaded.rules.clone(),
+        options.clone(),
+        Arc::new(move |alert: Alert| audit_outputs.emit(&alert)),
+    ) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+
+    let code = if args.disable_source.iter().any(|s| s == "syscall") {
+        eprintln!("falcoc run: syscall source disabled");
+        while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+            std::thread::sleep(POLL_INTERVAL);
+        }
+        EXIT_OK
+    } else {
+        let engine = match Engine::new(loaded.rules, options) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_PROBLEMS;
+            }
+        };
+        let sensor = Sensor {
+            args: &args,
+            config: &config,
+            outputs: &outputs,
+            stop: &stop,
+            deadline,
+        };
+        sensor.run(engine)
+    };
+
+    // The audit webserver holds the outputs too: stop it (its queued events run first).
+    if let Some(h) = k8s_audit {
+        h.shutdown();
+    }
+    let Ok(SharedOutputs(outputs)) = Arc::try_unwrap(outputs) else {
+        eprintln!("error: outputs still in use at exit");
+        return EXIT_PROBLEMS;
+    };
+    let close_timeout = match config.output_timeout {
+        0 => DEFAULT_CLOSE_TIMEOUT,
+        ms => Duration::from_millis(u64::from(ms)),
+    };
+    let mut outputs = outputs.into_inner().unwrap_or_else(|e| e.into_inner());
+    let report = outputs.flush_and_close(close_timeout);
+    print_output_report(&report, close_timeout);
+    code
+}
+
+/// The syscall source: probe → converter → state → engine → outputs.
+struct Sensor<'a> {
+    args: &'a RunArgs,
+    config: &'a Config,
+    outputs: &'a SharedOutputs,
+    stop: &'a AtomicBool,
+    deadline: Option<Instant>,
+}
+
+impl Sensor<'_> {
+    fn run(&self, engine: Engine) -> u8 {
+        let (syscalls, missing) = syscalls_for(|c| engine.wants(c));
+        if !missing.is_empty() {
+            eprintln!(
+                "warning: the rules use event types the probe does not deliver: {}",
+                missing.join(", ")
+            );
+        }
+        let n_syscalls = syscalls.len();
+        let probe_options = ProbeOptions {
+            syscalls,
+            ring_bytes: self.args.ring_buffer_mb.max(1).saturating_mul(1 << 20),
+            ..ProbeOptions::default()
+        };
+        let mut probe = match Probe::load(&probe_options) {
+            Ok(p) => p,
+            Err(e @ ProbeError::Requirements(_)) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_PROBLEMS;
+            }
+        };
+        // Attached first, then /proc: what starts during the scan is in the ring buffer.
+        let procfs = ProcFs::default();
+        let mut state = State::new(StateOptions {
+            libs: engine.libs(),
+            ..StateOptions::default()
+        });
+        let meta = procfs.scan();
+        let n_threads = meta.processes.len();
+        state.set_metadata(meta);
+        let converter = Converter::new(boot_offset_ns(), procfs);
+        eprintln!(
+            "falcoc run: probe attached ({n_syscalls} syscalls traced), {} rules active, {n_threads} threads read from /proc",
+            engine.active_rules().count()
+        );
+
+        let mut drops = DropMonitor::new(&self.config.syscall_event_drops, now_ns());
+        let mut p = Pipeline {
+            converter,
+            state,
+            engine,
+            events: Vec::new(),
+            n_events: 0,
+            n_alerts: 0,
+        };
+        let mut exit_code = EXIT_OK;
+        let started = Instant::now();
+        let stats_every = Duration::from_secs(self.args.stats_interval);
+        let mut next_stats = started + stats_every;
+        let mut next_drop_check = started;
+        loop {
+            if self.stop.load(Ordering::Relaxed)
+                || self.deadline.is_some_and(|d| Instant::now() >= d)
+            {
+                break;
+            }
+            if let Err(e) = probe.wait(POLL_INTERVAL) {
+                eprintln!("error: {e}");
+                exit_code = EXIT_PROBLEMS;
+                break;
+            }
+            p.pump(&mut probe, self.outputs);
+            let now = Instant::now();
+            if now >= next_drop_check {
+                next_drop_check = now + Duration::from_millis(250);
+                if let Ok(k) = probe.counters() {
+                    if let Some(report) = drops.check(now_ns(), k.sent + k.dropped, k.dropped) {
+                        if self.act_on_drops(&report) {
+                            exit_code = EXIT_PROBLEMS;
+                            break;
+                        }
+                    }
+                }
+            }
+            if !stats_every.is_zero() && now >= next_stats {
+                next_stats = now + stats_every;
+                let k = probe.counters().unwrap_or_default();
+                eprintln!(
+                    "falcoc stats: {} events ({:.0}/s), {} alerts, {} dropped by the kernel, {} threads, {} fds",
+                    p.n_events,
+                    p.n_events as f64 / started.elapsed().as_secs_f64().max(1e-9),
+                    p.n_alerts,
+                    k.dropped,
+                    p.state.thread_count(),
+                    p.state.fd_count()
+                );
+            }
+        }
+        // What is still in the ring buffer when we stop.
+        while p.pump(&mut probe, self.outputs) > 0 {}
+        let kernel = probe.counters().unwrap_or_default();
+        drop(probe);
+        let conv = p.converter.stats();
+        eprintln!(
+            "Events: {} ({} records, {} unreadable, {} dropped by the kernel), alerts: {}, {:.1} s",
+            p.n_events,
+            kernel.sent,
+            conv.bad_records,
+            kernel.dropped,
+            p.n_alerts,
+            started.elapsed().as_secs_f64()
+        );
+        for (rule, n) in p.engine.match_counts() {
+            eprintln!("   {rule}: {n}");
+        }
+        eprintln!("{}", drops.summary());
+        exit_code
+    }
+
+    /// Takes the drop monitor's actions; returns whether the sensor must exit.
+    fn act_on_drops(&self, report: &falcoc_runtime::drops::DropReport) -> bool {
+        let mut exit = false;
+        for action in &report.actions {
+            match action {
+                DropAction::Ignore => {}
+                DropAction::Log => eprintln!("{}", report.message()),
+                DropAction::Alert => {
+                    let alert = Alert::syscall_event_drop(
+                        now_ns(),
+                        hostname_from_env(),
+                        &[
+                            ("n_evts", report.n_evts),
+                            ("n_drops", report.n_drops),
+                            ("n_drops_buffer_total", report.n_drops_total),
+                        ],
+                        true,
+                    );
+                    self.outputs.emit(&alert);
+                }
+                DropAction::Exit => {
+                    eprintln!("{} Exiting.", report.message());
+                    exit = true;
+                }
+            }
+        }
+        exit
+    }
+}

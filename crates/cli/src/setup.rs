@@ -1,0 +1,147 @@
+//! What the commands that raise alerts (`replay`, `run`) set up the same way: the
+//! `falco.yaml` configuration with `-o` overrides, the rule files it names, and the
+//! output channels.
+
+use std::path::{Path, PathBuf};
+
+use crate::inputs::load_paths;
+use crate::render;
+use crate::{EXIT_PROBLEMS, EXIT_USAGE};
+use falcoc_compiler::fields::PluginProfile;
+use falcoc_compiler::load::{Loaded, Mode};
+use falcoc_compiler::result::FileResult;
+use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
+use falcoc_runtime::config::Config;
+use falcoc_runtime::engine::SHIPPED_CONFIG;
+use falcoc_runtime::outputs::{Outputs, OutputsOptions, TimeZone};
+
+/// Prints configuration diagnostics (rendered against the configuration text).
+pub fn print_config_diagnostics(name: &str, text: &str, diags: &[Diagnostic]) {
+    if diags.is_empty() {
+        return;
+    }
+    let files = [SourceFile::new(name, text)];
+    eprint!("{}", render_to_string(&files, diags));
+}
+
+/// The configuration: the file at `path` (or [`SHIPPED_CONFIG`] with `stdout_output`
+/// enabled) with the `-o` overrides applied. Problems are printed; the error is the exit
+/// code.
+pub fn load_config(path: Option<&Path>, overrides: &[String]) -> Result<Config, u8> {
+    let (name, text) = match path {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => (p.display().to_string(), t),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", p.display());
+                return Err(EXIT_USAGE);
+            }
+        },
+        None => (
+            "(default falco.yaml)".to_string(),
+            SHIPPED_CONFIG.to_string(),
+        ),
+    };
+    let mut config = match Config::from_yaml(&name, &text) {
+        Ok((c, warnings)) => {
+            print_config_diagnostics(&name, &text, &warnings);
+            c
+        }
+        Err(diags) => {
+            print_config_diagnostics(&name, &text, &diags);
+            return Err(EXIT_USAGE);
+        }
+    };
+    for o in overrides {
+        match config.apply_override(o) {
+            Ok(warnings) => print_config_diagnostics(&name, &text, &warnings),
+            Err(diags) => {
+                print_config_diagnostics(&name, &text, &diags);
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    if path.is_none() && !overrides.iter().any(|o| o.starts_with("stdout_output")) {
+        // Without a configuration, alerts go to stdout (as Falco's shipped file does).
+        config.stdout_output.enabled = true;
+    }
+    Ok(config)
+}
+
+/// The rule files to load: `-r` paths if given, else the configuration's `rules_files`
+/// (a directory stands for its `.yaml`/`.yml` files in name order, as in Falco).
+pub fn rule_paths(cli: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
+    let entries: Vec<PathBuf> = if cli.is_empty() {
+        config.rules_files.iter().map(PathBuf::from).collect()
+    } else {
+        cli.to_vec()
+    };
+    if entries.is_empty() {
+        return Err("no rule files: give -r RULES or rules_files in falco.yaml".to_string());
+    }
+    let mut out = Vec::new();
+    for e in entries {
+        if e.is_dir() {
+            let rd = std::fs::read_dir(&e)
+                .map_err(|err| format!("cannot read {}: {err}", e.display()))?;
+            let mut files: Vec<PathBuf> = rd
+                .filter_map(|d| d.ok().map(|d| d.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Loads rule files as Falco does; load errors are printed (exit 1), unreadable files
+/// are usage errors (exit 2).
+pub fn load_rules(paths: &[PathBuf], plugins: &str) -> Result<(Loaded, PluginProfile), u8> {
+    let (loaded, profile) = match load_paths(paths, plugins, Mode::Falco) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    if loaded.has_errors() {
+        let files: Vec<SourceFile> = loaded.files.iter().map(|f| f.source_file()).collect();
+        let errors: Vec<FileResult> = loaded
+            .results
+            .iter()
+            .map(|r| FileResult {
+                name: r.name.clone(),
+                errors: r.errors.clone(),
+                warnings: Vec::new(),
+            })
+            .collect();
+        eprint!("{}", render::human(&errors, &[], &files, false));
+        eprintln!("error: the rule files do not load (see `falcoc lint`)");
+        return Err(EXIT_PROBLEMS);
+    }
+    Ok((loaded, profile))
+}
+
+/// The output channels of `config` (with `json_output` forced on by `json`).
+pub fn open_outputs(config: &Config, json: bool, timezone: TimeZone) -> Result<Outputs, u8> {
+    let mut out_config = config.clone();
+    out_config.json_output |= json;
+    let out_options = OutputsOptions {
+        timezone,
+        ..OutputsOptions::default()
+    };
+    match Outputs::new(&out_config, out_options) {
+        Ok((o, warnings)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(o)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(EXIT_USAGE)
+        }
+    }
+}
