@@ -234,7 +234,9 @@ pub fn parse_rfc3339(s: &str) -> Option<u64> {
 
 /// Reads a file of audit payloads: the whole file as one JSON value (an `Event`, an
 /// `EventList`, an array), or else one payload per non-empty line (the k8saudit
-/// plugin's file format). Errors name the line (1-based).
+/// plugin's file format). A line that is not a payload is an error entry naming the
+/// line (1-based), and the other lines still count; a single-payload file that does not
+/// parse is an error.
 pub fn read_file(text: String) -> Result<Decoded, String> {
     let whole = match decode_payload(text.clone()) {
         Ok(events) => return Ok(events),
@@ -255,7 +257,7 @@ pub fn read_file(text: String) -> Result<Decoded, String> {
                     .into_iter()
                     .map(|e| e.map_err(|m| format!("line {}: {m}", n + 1))),
             ),
-            Err(e) => return Err(format!("line {}: {e}", n + 1)),
+            Err(e) => out.push(Err(format!("line {}: {e}", n + 1))),
         }
     }
     Ok(out)

@@ -272,7 +272,13 @@ fn payload_shapes_and_rejections() {
     let lines = format!("{}\n\n{}\n", POD.replace('\n', ""), POD.replace('\n', ""));
     assert_eq!(read_file(lines).map(|v| v.len()).ok(), Some(2));
     let bad = format!("{}\n{{oops\n", POD.replace('\n', ""));
-    assert!(read_file(bad).is_err_and(|e| e.starts_with("line 2: invalid JSON")));
+    let got = read_file(bad).expect("lines");
+    assert_eq!(got.len(), 2);
+    assert!(got[0].is_ok());
+    assert!(got[1]
+        .as_ref()
+        .is_err_and(|e| e.starts_with("line 2: invalid JSON at byte 1")));
+    assert!(read_file("{oops".into()).is_err());
 }
 
 #[test]
