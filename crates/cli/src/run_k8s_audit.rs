@@ -17,7 +17,6 @@ use falcoc_webserver::{Pipeline, WebserverConfig, WebserverHandle};
 /// when `webserver.enabled` is false or no `k8s_audit` rule is loaded. The handle stops
 /// the server on drop or [`WebserverHandle::shutdown`]; drop it before closing the
 /// outputs `emit` delivers to.
-#[allow(dead_code)] // called by cmd_run (`falcoc run`)
 pub fn start(
     config: &Config,
     rules: Vec<CompiledRule>,
