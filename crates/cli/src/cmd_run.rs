@@ -62,9 +62,11 @@ pub struct RunArgs {
     /// Stop after this many seconds (default: run until SIGINT or SIGTERM).
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
-    /// Size of the probe's ring buffer in MiB (a power of two).
-    #[arg(long, value_name = "MIB", default_value_t = 8)]
-    ring_buffer_mb: u32,
+    /// Size of the probe's ring buffer in KiB (rounded up to a power of two, at least a
+    /// page). The kernel wakes the reader when a quarter of it is pending; the reader
+    /// also polls every 10 ms.
+    #[arg(long, value_name = "KIB", default_value_t = 8192)]
+    ring_buffer_kb: u32,
 }
 
 /// How often the reader wakes up when the kernel has not woken it.
@@ -73,6 +75,18 @@ const POLL_INTERVAL: Duration = Duration::from_millis(10);
 const DRAIN_BATCH: usize = 16 * 1024;
 /// How long the outputs get at exit when `output_timeout` is 0.
 const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The process's peak resident set size in KiB (`VmHWM`).
+fn peak_rss() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
 
 fn now_ns() -> u64 {
     SystemTime::now()
@@ -244,9 +258,16 @@ impl Sensor<'_> {
             );
         }
         let n_syscalls = syscalls.len();
+        let ring_bytes = self
+            .args
+            .ring_buffer_kb
+            .clamp(4, 1 << 20)
+            .next_power_of_two()
+            .saturating_mul(1024);
         let probe_options = ProbeOptions {
             syscalls,
-            ring_bytes: self.args.ring_buffer_mb.max(1).saturating_mul(1 << 20),
+            ring_bytes,
+            wakeup_bytes: u64::from(ring_bytes / 4),
             ..ProbeOptions::default()
         };
         let mut probe = match Probe::load(&probe_options) {
@@ -333,13 +354,14 @@ impl Sensor<'_> {
         drop(probe);
         let conv = p.converter.stats();
         eprintln!(
-            "Events: {} ({} records, {} unreadable, {} dropped by the kernel), alerts: {}, {:.1} s",
+            "Events: {} ({} records, {} unreadable, {} dropped by the kernel), alerts: {}, {:.1} s, peak RSS {}",
             p.n_events,
             kernel.sent,
             conv.bad_records,
             kernel.dropped,
             p.n_alerts,
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            peak_rss().map_or("unknown".to_string(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))
         );
         for (rule, n) in p.engine.match_counts() {
             eprintln!("   {rule}: {n}");
