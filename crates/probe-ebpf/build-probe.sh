@@ -18,7 +18,8 @@ for a in "$@"; do
         --check) check=true ;;
         --install)
             if ! command -v clang-14 >/dev/null || [ ! -f /usr/include/bpf/bpf_helpers.h ]; then
-                apt-get install -y -q clang-14 llvm-14 libbpf-dev >/dev/null
+                apt-get install -y -q clang-14 llvm-14 libbpf-dev >/dev/null \
+                    || { apt-get update -q >/dev/null && apt-get install -y -q clang-14 llvm-14 libbpf-dev >/dev/null; }
             fi
             ;;
         *) echo "usage: $0 [--check] [--install]" >&2; exit 2 ;;
