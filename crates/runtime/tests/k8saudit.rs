@@ -161,3 +161,87 @@ fn syscall_engine_ignores_audit_rules() {
     assert_eq!(alerts[0].source, "k8s_audit");
     assert_eq!(alerts[0].time_ns, 1_704_164_645_500_000_000);
 }
+
+/// Every k8s audit rule file of the corpus that Falco 0.42.1 loads (golden
+/// `validate/plugins-all`: exit code 0) builds a `k8s_audit` engine whose rules all run
+/// on every corpus audit event, and the files of the k8saudit plugin raise alerts on them.
+#[test]
+fn corpus_audit_rule_files_run_on_every_event() {
+    let Some(shared) = shared() else {
+        return;
+    };
+    let summary = std::fs::read_to_string(shared.join("golden/validate/plugins-all/summary.tsv"))
+        .expect("golden summary");
+    let mut files = Vec::new();
+    for line in summary.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (Some(file), Some(code)) = (cols.first(), cols.get(3)) else {
+            continue;
+        };
+        let audit = file.ends_with("/k8s_audit_rules.yaml");
+        if audit && *code == "0" {
+            files.push(shared.join(file.trim_start_matches("shared/")));
+        }
+    }
+    assert!(files.len() >= 10, "{files:?}");
+    let caps = shared.join("corpus/captures/k8s_audit");
+    let mut events = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&caps)
+        .expect("captures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    for p in names {
+        let text = std::fs::read_to_string(&p).expect("capture");
+        // (`fal_01_003.json` is a malformed event, `{"kind": 0}`.)
+        events.extend(
+            k8saudit::read_file(text)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok),
+        );
+    }
+    assert!(events.len() >= 50);
+    let opts = FieldOptions::default();
+    for file in files {
+        let bytes = std::fs::read(&file).expect("rules");
+        let name = file.display().to_string();
+        let profile = PluginProfile::all();
+        let loaded = load(
+            &[Input {
+                name: &name,
+                bytes: &bytes,
+            }],
+            &LoadOptions {
+                profile: profile.clone(),
+                mode: Mode::Falco,
+                ..LoadOptions::default()
+            },
+        );
+        assert!(!loaded.has_errors(), "{name} loads");
+        let enabled = loaded
+            .rules
+            .iter()
+            .filter(|r| r.source == K8S_AUDIT_SOURCE && r.enabled)
+            .count();
+        let mut engine = Engine::new(
+            loaded.rules,
+            EngineOptions {
+                source: K8S_AUDIT_SOURCE.into(),
+                profile,
+                rule_matching: falcoc_runtime::config::RuleMatching::All,
+                ..EngineOptions::default()
+            },
+        )
+        .expect("engine");
+        assert_eq!(engine.active_rules().count(), enabled, "{name}");
+        let mut alerts = 0;
+        for (i, ev) in events.iter().enumerate() {
+            alerts += k8saudit::evaluate(&mut engine, ev, i as u64 + 1, &opts).len();
+        }
+        assert_eq!(engine.stats().events, events.len() as u64);
+        if name.contains("/plugins/k8saudit/") {
+            assert!(alerts > 0, "{name}: no alert on the corpus events");
+        }
+    }
+}
