@@ -25,13 +25,11 @@ use crate::cmd_replay::print_output_report;
 use crate::setup::{load_config, load_rules, open_outputs, rule_paths};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_probe_ebpf::loader::boot_offset_ns;
-use falcoc_probe_ebpf::{syscalls_for, Converter, Probe, ProbeError, ProbeOptions, ProcFs};
+use falcoc_probe_ebpf::{syscalls_for, Probe, ProbeError, ProbeOptions, ProcFs, Sensor};
 use falcoc_runtime::config::{Config, DropAction};
 use falcoc_runtime::drops::DropMonitor;
 use falcoc_runtime::engine::{Engine, EngineOptions};
 use falcoc_runtime::outputs::{hostname_from_env, Alert, Outputs, TimeZone};
-use falcoc_runtime::scap::Event;
-use falcoc_runtime::state::{State, StateOptions};
 
 /// Arguments of `falcoc run`.
 #[derive(clap::Args)]
@@ -100,44 +98,6 @@ struct SharedOutputs(Mutex<Outputs>);
 impl SharedOutputs {
     fn emit(&self, alert: &Alert) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).emit(alert);
-    }
-}
-
-/// Records → events → state and rules → alerts, with the counters of the stats line
-/// and the summary.
-struct Pipeline {
-    converter: Converter,
-    state: State,
-    engine: Engine,
-    events: Vec<Event>,
-    n_events: u64,
-    n_alerts: u64,
-}
-
-impl Pipeline {
-    /// Handles the records pending in the probe (at most [`DRAIN_BATCH`]); returns how
-    /// many. Each record's events go through the state and the rules before the next
-    /// record is converted: the conversion reads the state (the creator of a clone, a
-    /// thread to look up in `/proc`).
-    fn pump(&mut self, probe: &mut Probe, outputs: &SharedOutputs) -> usize {
-        let Pipeline {
-            converter,
-            state,
-            engine,
-            events,
-            n_events,
-            n_alerts,
-        } = self;
-        probe.drain(DRAIN_BATCH, |raw| {
-            converter.convert(raw, state, events);
-            for e in events.drain(..) {
-                *n_events += 1;
-                for alert in engine.process(state, &e.as_event_ref()) {
-                    *n_alerts += 1;
-                    outputs.emit(&alert);
-                }
-            }
-        })
     }
 }
 
@@ -211,7 +171,7 @@ pub fn run(args: RunArgs) -> u8 {
                 return EXIT_PROBLEMS;
             }
         };
-        let sensor = Sensor {
+        let sensor = SyscallSource {
             args: &args,
             config: &config,
             outputs: &outputs,
@@ -240,7 +200,7 @@ pub fn run(args: RunArgs) -> u8 {
 }
 
 /// The syscall source: probe → converter → state → engine → outputs.
-struct Sensor<'a> {
+struct SyscallSource<'a> {
     args: &'a RunArgs,
     config: &'a Config,
     outputs: &'a SharedOutputs,
@@ -248,7 +208,7 @@ struct Sensor<'a> {
     deadline: Option<Instant>,
 }
 
-impl Sensor<'_> {
+impl SyscallSource<'_> {
     fn run(&self, engine: Engine) -> u8 {
         let (syscalls, missing) = syscalls_for(|c| engine.wants(c));
         if !missing.is_empty() {
@@ -282,29 +242,14 @@ impl Sensor<'_> {
             }
         };
         // Attached first, then /proc: what starts during the scan is in the ring buffer.
-        let procfs = ProcFs::default();
-        let mut state = State::new(StateOptions {
-            libs: engine.libs(),
-            ..StateOptions::default()
-        });
-        let meta = procfs.scan();
-        let n_threads = meta.processes.len();
-        state.set_metadata(meta);
-        let converter = Converter::new(boot_offset_ns(), procfs);
+        let mut p = Sensor::new(engine, ProcFs::default(), boot_offset_ns());
         eprintln!(
-            "falcoc run: probe attached ({n_syscalls} syscalls traced), {} rules active, {n_threads} threads read from /proc",
-            engine.active_rules().count()
+            "falcoc run: probe attached ({n_syscalls} syscalls traced), {} rules active, {} threads read from /proc",
+            p.engine().active_rules().count(),
+            p.stats().threads_at_start
         );
-
         let mut drops = DropMonitor::new(&self.config.syscall_event_drops, now_ns());
-        let mut p = Pipeline {
-            converter,
-            state,
-            engine,
-            events: Vec::new(),
-            n_events: 0,
-            n_alerts: 0,
-        };
+        let emit = |a: Alert| self.outputs.emit(&a);
         let mut exit_code = EXIT_OK;
         let started = Instant::now();
         let stats_every = Duration::from_secs(self.args.stats_interval);
@@ -321,7 +266,7 @@ impl Sensor<'_> {
                 exit_code = EXIT_PROBLEMS;
                 break;
             }
-            p.pump(&mut probe, self.outputs);
+            p.pump(&mut probe, DRAIN_BATCH, emit);
             let now = Instant::now();
             if now >= next_drop_check {
                 next_drop_check = now + Duration::from_millis(250);
@@ -339,31 +284,31 @@ impl Sensor<'_> {
                 let k = probe.counters().unwrap_or_default();
                 eprintln!(
                     "falcoc stats: {} events ({:.0}/s), {} alerts, {} dropped by the kernel, {} threads, {} fds",
-                    p.n_events,
-                    p.n_events as f64 / started.elapsed().as_secs_f64().max(1e-9),
-                    p.n_alerts,
+                    p.stats().events,
+                    p.stats().events as f64 / started.elapsed().as_secs_f64().max(1e-9),
+                    p.stats().alerts,
                     k.dropped,
-                    p.state.thread_count(),
-                    p.state.fd_count()
+                    p.state().thread_count(),
+                    p.state().fd_count()
                 );
             }
         }
         // What is still in the ring buffer when we stop.
-        while p.pump(&mut probe, self.outputs) > 0 {}
+        while p.pump(&mut probe, DRAIN_BATCH, emit) > 0 {}
         let kernel = probe.counters().unwrap_or_default();
         drop(probe);
-        let conv = p.converter.stats();
+        let conv = p.convert_stats();
         eprintln!(
             "Events: {} ({} records, {} unreadable, {} dropped by the kernel), alerts: {}, {:.1} s, peak RSS {}",
-            p.n_events,
+            p.stats().events,
             kernel.sent,
             conv.bad_records,
             kernel.dropped,
-            p.n_alerts,
+            p.stats().alerts,
             started.elapsed().as_secs_f64(),
             peak_rss().map_or("unknown".to_string(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))
         );
-        for (rule, n) in p.engine.match_counts() {
+        for (rule, n) in p.engine().match_counts() {
             eprintln!("   {rule}: {n}");
         }
         eprintln!("{}", drops.summary());

@@ -11,19 +11,22 @@
 //!   [`syscalls_for`] picks those the rules and the state need.
 //! * [`convert`] — records → [`falcoc_runtime::scap::Event`]s.
 //! * [`procfs`] — the state at start, read from `/proc` as libscap reads it.
+//! * [`sensor`] — the live pipeline: records → events → state → rules → alerts.
 //!
 //! The data flow is one way: kernel → ring buffer → [`convert::Converter`] → the
-//! runtime's `State` and `Engine` (driven by `falcoc run` in the CLI).
+//! runtime's `State` and `Engine` ([`Sensor`], driven by `falcoc run` in the CLI).
 
 pub mod convert;
 pub mod loader;
 pub mod procfs;
 pub mod record;
+pub mod sensor;
 pub mod syscalls;
 
 pub use convert::Converter;
 pub use loader::{missing_requirements, KernelCounters, Probe, ProbeError, ProbeOptions};
 pub use procfs::ProcFs;
+pub use sensor::{Sensor, SensorStats};
 
 use syscalls::{Syscall, SYSCALLS};
 

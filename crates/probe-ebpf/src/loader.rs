@@ -112,7 +112,8 @@ pub fn missing_requirements() -> Vec<String> {
     const CAP_PERFMON: u32 = 38;
     const CAP_BPF: u32 = 39;
     let has = |c: u32| caps & (1 << c) != 0;
-    if !has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON)) {
+    let can_load = has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON));
+    if !can_load {
         missing.push(
             "the process lacks CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root or grant them, e.g. `setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep falcoc`"
                 .to_string(),
