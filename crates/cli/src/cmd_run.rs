@@ -74,16 +74,20 @@ const DRAIN_BATCH: usize = 16 * 1024;
 /// How long the outputs get at exit when `output_timeout` is 0.
 const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The process's peak resident set size in KiB (`VmHWM`).
-fn peak_rss() -> Option<u64> {
+/// A memory figure of this process in KiB (`VmHWM`: peak resident set, `VmRSS`: now).
+fn memory_kb(key: &str) -> Option<u64> {
     std::fs::read_to_string("/proc/self/status")
         .ok()?
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))?
         .split_whitespace()
         .next()?
         .parse()
         .ok()
+}
+
+fn mib(kb: Option<u64>) -> String {
+    kb.map_or("unknown".to_string(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))
 }
 
 fn now_ns() -> u64 {
@@ -299,14 +303,15 @@ impl SyscallSource<'_> {
         drop(probe);
         let conv = p.convert_stats();
         eprintln!(
-            "Events: {} ({} records, {} unreadable, {} dropped by the kernel), alerts: {}, {:.1} s, peak RSS {}",
+            "Events: {} ({} records, {} unreadable, {} dropped by the kernel), alerts: {}, {:.1} s, RSS {} (peak {})",
             p.stats().events,
             kernel.sent,
             conv.bad_records,
             kernel.dropped,
             p.stats().alerts,
             started.elapsed().as_secs_f64(),
-            peak_rss().map_or("unknown".to_string(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))
+            mib(memory_kb("VmRSS")),
+            mib(memory_kb("VmHWM"))
         );
         for (rule, n) in p.engine().match_counts() {
             eprintln!("   {rule}: {n}");

@@ -150,6 +150,14 @@ impl Sensor {
     }
 }
 
+/// A test that fails does not leave its sensor attached.
+impl Drop for Sensor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn run(cmd: &str, args: &[&str]) {
     let st = Command::new(cmd)
         .args(args)
