@@ -11,6 +11,7 @@
  * counted per CPU in `stats`.
  */
 #include <linux/types.h>
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -45,8 +46,9 @@ struct {
 	__type(value, __u32);
 } syscall_cfg SEC(".maps");
 
+/* Arguments saved at enter, by thread; removed at exit or when the thread exits. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct saved);
@@ -96,27 +98,34 @@ static __always_inline struct scratch *scratch(void)
 	return bpf_map_lookup_elem(&scratch_map, &zero);
 }
 
-/* Fills the header fields that describe the current task. */
-static __always_inline void fill_task(struct record *r)
+/*
+ * Fills the header fields that describe the current task. The parent, login uid and
+ * terminal (several dependent kernel reads) only when `full`: records that describe a
+ * process (exec, clone, exit); userspace has them from its state for the others.
+ */
+static __always_inline void fill_task(struct record *r, bool full)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
 	r->ts = bpf_ktime_get_boot_ns();
 	r->tid = (__u32)pid_tgid;
 	r->pid = pid_tgid >> 32;
-	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	r->uid = (__u32)uid_gid;
 	r->gid = uid_gid >> 32;
-	r->loginuid = BPF_CORE_READ(task, loginuid.val);
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
-	if (tty) {
-		r->tty_major = BPF_CORE_READ(tty, driver, major);
-		r->tty_minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
-	} else {
-		r->tty_major = 0;
-		r->tty_minor = 0;
+	r->ppid = 0;
+	r->loginuid = (__u32)-1;
+	r->tty_major = 0;
+	r->tty_minor = 0;
+	if (full) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+		r->loginuid = BPF_CORE_READ(task, loginuid.val);
+		struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+		if (tty) {
+			r->tty_major = BPF_CORE_READ(tty, driver, major);
+			r->tty_minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		}
 	}
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	r->len[0] = 0;
@@ -303,7 +312,7 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!(cfg & CFG_SEND))
 		return 0;
-	fill_task(r);
+	fill_task(r, cfg & (CFG_EXEC | CFG_CLONE));
 	r->ret = ret;
 	r->id = id;
 	r->kind = kind;
@@ -364,7 +373,9 @@ int sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	struct record *r = (struct record *)s->buf;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	fill_task(r);
+	__u32 tid = (__u32)pid_tgid;
+	bpf_map_delete_elem(&inflight, &tid);
+	fill_task(r, true);
 	r->ret = 0;
 	r->args[0] = BPF_CORE_READ(task, exit_code);
 	for (int i = 1; i < 6; i++)
