@@ -28,7 +28,7 @@
 //! One thread runs the HTTP side (a single-threaded tokio runtime: every connection is
 //! a task, so a slow client never holds up another; at most
 //! [`WebserverConfig::max_connections`] at once). Decoding (JSON parsing) happens in the
-//! request task; the decoded events go through a bounded queue to one engine thread,
+//! request task (on tokio's blocking pool for bodies over 256 KiB); the decoded events go through a bounded queue to one engine thread,
 //! which owns the [`Engine`] and calls the alert callback. [`WebserverHandle`] stops
 //! both (on [`WebserverHandle::shutdown`] or drop).
 
@@ -60,6 +60,10 @@ use tokio_rustls::TlsAcceptor;
 
 /// The k8saudit plugin's default `webhookMaxBatchSize`: the largest body accepted.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
+
+/// Bodies larger than this are decoded on tokio's blocking pool instead of the HTTP
+/// thread.
+const BLOCKING_DECODE_BYTES: usize = 256 * 1024;
 
 /// Settings of the webserver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -524,7 +528,16 @@ async fn route(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>>
             )
         }
     };
-    let decoded = match k8saudit::decode_payload(text) {
+    // Large bodies are parsed off the HTTP thread, so other connections go on.
+    let decoded = if text.len() > BLOCKING_DECODE_BYTES {
+        match tokio::task::spawn_blocking(move || k8saudit::decode_payload(text)).await {
+            Ok(d) => d,
+            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "decoding failed"),
+        }
+    } else {
+        k8saudit::decode_payload(text)
+    };
+    let decoded = match decoded {
         Ok(d) => d,
         Err(PayloadError::Json(e)) => return error(StatusCode::BAD_REQUEST, e.to_string()),
         Err(e @ PayloadError::NotAudit(_)) => return error(StatusCode::BAD_REQUEST, e.to_string()),

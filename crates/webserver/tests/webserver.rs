@@ -395,3 +395,21 @@ fn configuration_from_falco_yaml() {
     .expect_err("no certificate");
     assert!(err.contains("/nonexistent/falco.pem"), "{err}");
 }
+
+#[test]
+fn large_batches_are_decoded_off_the_http_thread() {
+    let (handle, alerts) = simple_server(local());
+    let addr = handle.local_addr();
+    // ~1 500 events, over the 256 KiB threshold.
+    let items = vec![EVENT; 1500].join(",");
+    let list = format!(r#"{{"kind":"EventList","items":[{items}]}}"#);
+    assert!(list.len() > 256 * 1024);
+    let (status, body) = post(addr, "/k8s-audit", "application/json", &list);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"accepted\":1500"), "{body}");
+    let broken = format!("{}]", &list[..list.len() - 2]);
+    let (status, body) = post(addr, "/k8s-audit", "application/json", &broken);
+    assert_eq!(status, 400, "{body}");
+    handle.shutdown();
+    assert_eq!(alerts.lock().expect("alerts").len(), 1500);
+}
