@@ -165,7 +165,7 @@ use falcoc_compiler::fields::{PluginProfile, ResolvedField, SYSCALL_SOURCE};
 use falcoc_compiler::ir::Operand;
 use falcoc_compiler::priority::Priority;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::config::{AppendOutput, Config, RuleMatching, RuleSelection};
 use crate::extract::{ExtractOptions, Extractor, FieldPlan, LibsVersion};
@@ -335,7 +335,7 @@ pub struct Engine {
     /// event (so the enter event is kept until the exit).
     keep_enter: Vec<bool>,
     /// The kept enter events, by thread.
-    enters: HashMap<i64, Event>,
+    enters: rustc_hash::FxHashMap<i64, Event>,
 }
 
 impl Engine {
@@ -417,7 +417,7 @@ impl Engine {
             stats: EngineStats::default(),
             convert: options.convert_events,
             keep_enter,
-            enters: HashMap::new(),
+            enters: Default::default(),
         })
     }
 

@@ -53,7 +53,9 @@ mod parse;
 pub mod paths;
 pub mod thread;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::scap::{
     EventRef, FdList, GroupInfo, Ipv4Interface, Ipv6Interface, MachineInfo, Metadata, ProcessInfo,
@@ -63,7 +65,7 @@ use crate::scap::{
 pub use container::Container;
 pub use fd::Fd;
 pub(crate) use parse::{cstr as parse_cstr, int as parse_int, uint as parse_uint};
-pub use thread::{Category, Thread};
+pub use thread::{Category, FdTable, Thread};
 
 /// Code of the `procinfo` event.
 pub const PPME_PROCINFO_E: u16 = 234;
@@ -187,7 +189,7 @@ pub struct StateStats {
 #[derive(Debug, Default)]
 pub struct State {
     opts: StateOptions,
-    threads: HashMap<i64, Thread>,
+    threads: FxHashMap<i64, Thread>,
     containers: HashMap<String, Container>,
     users: HashMap<u32, UserInfo>,
     groups: HashMap<u32, GroupInfo>,
@@ -196,7 +198,7 @@ pub struct State {
     machine: Option<MachineInfo>,
     pending: Option<Metadata>,
     imported: bool,
-    server_ports: HashSet<u16>,
+    server_ports: FxHashSet<u16>,
     tid_to_remove: Option<i64>,
     fds_to_remove: Vec<i64>,
     tid_of_fds_to_remove: i64,
@@ -340,7 +342,7 @@ impl State {
     }
 
     /// All fds of the table thread `tid` uses.
-    pub fn fd_table(&mut self, tid: i64) -> Option<&HashMap<i64, Fd>> {
+    pub fn fd_table(&mut self, tid: i64) -> Option<&FdTable> {
         let owner = self.fd_owner(tid)?;
         self.threads.get(&owner).map(|t| &t.fds)
     }

@@ -1,10 +1,14 @@
 //! Threads: libsinsp's `sinsp_threadinfo` (identity, program, credentials, namespaces,
 //! cgroups, fd table and the per-thread parsing context).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::fd::Fd;
 use crate::scap::ProcessInfo;
+
+/// A thread's fd table, by fd number (a fast hash: the keys are small kernel-assigned
+/// numbers, looked up on every event).
+pub type FdTable = FxHashMap<i64, Fd>;
 
 /// `PPM_CL_CLONE_FILES`: the thread shares its process's fd table.
 pub const CL_CLONE_FILES: u32 = 1 << 0;
@@ -139,7 +143,7 @@ pub struct Thread {
     /// Live threads of the process besides the main one (main threads only).
     pub nchilds: u64,
     /// The fd table (used unless the thread shares its process's table).
-    pub fds: HashMap<i64, Fd>,
+    pub fds: FdTable,
     /// The fd of the last event (libsinsp `m_lastevent_fd`).
     pub lastevent_fd: i64,
     /// The code of the last enter event (-1 none).
