@@ -88,7 +88,7 @@ fn start(case: &Case, config: &Path, addr: SocketAddr) -> Child {
 }
 
 /// Stops it with SIGINT; its stdout and stderr.
-fn stop(mut child: Child) -> (Option<i32>, String, String) {
+fn stop(child: Child) -> (Option<i32>, String, String) {
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();
