@@ -62,7 +62,7 @@ struct Consumed {
 /// the live pipeline until `stop`.
 fn attach(stop: Arc<AtomicBool>) -> JoinHandle<Consumed> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let handle = std::thread::spawn(move || {
+    let spawned = std::thread::Builder::new().name("consumer".into()).spawn(move || {
         let engine = default_engine();
         let (syscalls, _) = syscalls_for(|c| engine.wants(c));
         let mut probe = Probe::load(&ProbeOptions {
@@ -90,6 +90,7 @@ fn attach(stop: Arc<AtomicBool>) -> JoinHandle<Consumed> {
             dropped,
         }
     });
+    let handle = spawned.expect("consumer thread starts");
     rx.recv().expect("consumer ready");
     handle
 }
