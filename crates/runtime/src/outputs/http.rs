@@ -503,6 +503,29 @@ mod tests {
     }
 
     #[test]
+    fn system_trust_store() {
+        // The default `ca_path` is the system's trust store, when the machine has one.
+        let h = HttpOutput::default();
+        assert_eq!(h.ca_path, "/etc/ssl/certs");
+        if std::path::Path::new("/etc/ssl/certs/ca-certificates.crt").is_file() {
+            let roots = root_store(&h).unwrap();
+            assert!(roots.len() > 10, "{}", roots.len());
+            assert!(tls_config(&h).is_ok());
+        }
+        let h = HttpOutput {
+            ca_path: "/nonexistent/certs".into(),
+            ..HttpOutput::default()
+        };
+        assert!(tls_config(&h).is_err());
+        // insecure needs no trust store.
+        let h = HttpOutput {
+            insecure: true,
+            ..h
+        };
+        assert!(tls_config(&h).is_ok());
+    }
+
+    #[test]
     fn responses() {
         assert_eq!(parse_status(b"HTTP/1.1 500 Internal\r\n"), Some(500));
         assert_eq!(parse_status(b"garbage\r\n"), None);
