@@ -15,6 +15,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 
 #include "kernel_types.h"
 #include "record.h"
@@ -238,25 +239,27 @@ static __always_inline __u32 first_str_arg(__u32 cfg)
 	return 0;
 }
 
-SEC("raw_tracepoint/sys_enter")
-int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+/*
+ * BTF-typed tracepoints: `regs` is a trusted kernel pointer, read with plain loads
+ * (CO-RE-relocated) instead of one probe-read helper call per register.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 id = ctx->args[1];
 	__u32 cfg = config_of(id);
 	if (!(cfg & CFG_SEND))
 		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if ((pid_tgid >> 32) == self_tgid)
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	struct saved in = {};
+	struct saved in;
 	in.id = id;
-	in.args[0] = BPF_CORE_READ(regs, di);
-	in.args[1] = BPF_CORE_READ(regs, si);
-	in.args[2] = BPF_CORE_READ(regs, dx);
-	in.args[3] = BPF_CORE_READ(regs, r10);
-	in.args[4] = BPF_CORE_READ(regs, r8);
-	in.args[5] = BPF_CORE_READ(regs, r9);
+	in.args[0] = regs->di;
+	in.args[1] = regs->si;
+	in.args[2] = regs->dx;
+	in.args[3] = regs->r10;
+	in.args[4] = regs->r8;
+	in.args[5] = regs->r9;
 	__u32 tid = (__u32)pid_tgid;
 	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
 	if (cfg & CFG_EXEC) {
@@ -273,45 +276,40 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-SEC("raw_tracepoint/sys_exit")
-int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	/* Untraced syscalls leave after one array lookup. */
+	__u64 id = regs->orig_ax;
+	__u32 cfg = config_of(id);
+	if (!(cfg & CFG_SEND))
+		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if ((pid_tgid >> 32) == self_tgid)
 		return 0;
 	__u32 tid = (__u32)pid_tgid;
-	__s64 ret = ctx->args[1];
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	struct saved *in = bpf_map_lookup_elem(&inflight, &tid);
 	__u16 kind = KIND_SYSCALL;
-	__u64 id;
-	__u32 cfg;
 	struct scratch *s = scratch();
 	if (!s)
 		return 0;
 	struct record *r = (struct record *)s->buf;
 	if (in) {
-		id = in->id;
-		cfg = config_of(id);
 		for (int i = 0; i < 6; i++)
 			r->args[i] = in->args[i];
 		bpf_map_delete_elem(&inflight, &tid);
 	} else {
 		/* A clone child returns without having entered. */
-		id = BPF_CORE_READ(regs, orig_ax);
-		cfg = config_of(id);
-		if (!(cfg & CFG_SEND) || !(cfg & CFG_CLONE) || ret != 0)
+		if (!(cfg & CFG_CLONE) || ret != 0)
 			return 0;
 		kind = KIND_CHILD;
-		r->args[0] = BPF_CORE_READ(regs, di);
-		r->args[1] = BPF_CORE_READ(regs, si);
-		r->args[2] = BPF_CORE_READ(regs, dx);
-		r->args[3] = BPF_CORE_READ(regs, r10);
-		r->args[4] = BPF_CORE_READ(regs, r8);
-		r->args[5] = BPF_CORE_READ(regs, r9);
+		r->args[0] = regs->di;
+		r->args[1] = regs->si;
+		r->args[2] = regs->dx;
+		r->args[3] = regs->r10;
+		r->args[4] = regs->r8;
+		r->args[5] = regs->r9;
 	}
-	if (!(cfg & CFG_SEND))
-		return 0;
 	fill_task(r, cfg & (CFG_EXEC | CFG_CLONE));
 	r->ret = ret;
 	r->id = id;

@@ -1,6 +1,7 @@
 //! Loading the bundled probe with aya: requirement checks, configuration (the syscalls
 //! to trace, the sensor's own pid, ring-buffer size and wakeup threshold), attachment to
-//! the raw tracepoints, and reading the ring buffer and the kernel-side counters.
+//! the syscall tracepoints (BTF-typed `sys_enter`/`sys_exit`) and the raw
+//! `sched_process_exit`, and reading the ring buffer and the kernel-side counters.
 //!
 //! Dropping a [`Probe`] detaches its programs and frees its maps.
 
@@ -9,8 +10,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
-use aya::programs::RawTracePoint;
-use aya::{Ebpf, EbpfLoader};
+use aya::programs::{BtfTracePoint, RawTracePoint};
+use aya::{Btf, Ebpf, EbpfLoader};
 use thiserror::Error;
 
 use crate::record::MAX_SYSCALLS;
@@ -23,12 +24,10 @@ pub static PROBE_OBJECT: &[u8] = aya::include_bytes_aligned!("../bpf/probe.bpf.o
 /// Where the kernel's BTF is read from (CO-RE relocations need it).
 pub const BTF_PATH: &str = "/sys/kernel/btf/vmlinux";
 
-/// The raw tracepoints the probe attaches to, and its program for each.
-const ATTACH: [(&str, &str); 3] = [
-    ("sys_enter", "sys_enter"),
-    ("sys_exit", "sys_exit"),
-    ("sched_process_exit", "sched_process_exit"),
-];
+/// The BTF-typed tracepoints the probe attaches to (its programs have the same names).
+const BTF_TRACEPOINTS: [&str; 2] = ["sys_enter", "sys_exit"];
+/// The raw tracepoints the probe attaches to (likewise).
+const RAW_TRACEPOINTS: [&str; 1] = ["sched_process_exit"];
 
 /// Why the probe cannot run.
 #[derive(Debug, Error)]
@@ -149,7 +148,10 @@ impl Probe {
             return Err(ProbeError::Requirements(missing.join("; ")));
         }
         let ring_bytes = opts.ring_bytes.max(4096).next_power_of_two();
+        // Parsed once: the loader's CO-RE relocations and the BTF tracepoints share it.
+        let btf = Btf::from_sys_fs().map_err(load_err)?;
         let mut ebpf = EbpfLoader::new()
+            .btf(Some(&btf))
             .override_global("self_tgid", &opts.self_pid, true)
             .override_global("wakeup_bytes", &opts.wakeup_bytes, true)
             .map_max_entries("events", ring_bytes)
@@ -167,14 +169,27 @@ impl Probe {
                 }
             }
         }
-        for (tracepoint, program) in ATTACH {
+        for tracepoint in BTF_TRACEPOINTS {
+            let attach_err = |e: &dyn std::fmt::Display| ProbeError::Attach {
+                tracepoint,
+                message: e.to_string(),
+            };
+            let prog: &mut BtfTracePoint = ebpf
+                .program_mut(tracepoint)
+                .ok_or_else(|| load_err(format!("the object has no {tracepoint} program")))?
+                .try_into()
+                .map_err(|e| attach_err(&e))?;
+            prog.load(tracepoint, &btf).map_err(|e| attach_err(&e))?;
+            prog.attach().map_err(|e| attach_err(&e))?;
+        }
+        for tracepoint in RAW_TRACEPOINTS {
             let attach_err = |e: &dyn std::fmt::Display| ProbeError::Attach {
                 tracepoint,
                 message: e.to_string(),
             };
             let prog: &mut RawTracePoint = ebpf
-                .program_mut(program)
-                .ok_or_else(|| load_err(format!("the object has no {program} program")))?
+                .program_mut(tracepoint)
+                .ok_or_else(|| load_err(format!("the object has no {tracepoint} program")))?
                 .try_into()
                 .map_err(|e| attach_err(&e))?;
             prog.load().map_err(|e| attach_err(&e))?;
@@ -190,6 +205,8 @@ impl Probe {
                 .ok_or_else(|| load_err("the object has no stats map"))?,
         )
         .map_err(load_err)?;
+        drop(btf);
+        release_free_memory();
         Ok(Probe {
             _ebpf: ebpf,
             ring,
@@ -238,6 +255,17 @@ impl Probe {
             sent: read(0)?,
             dropped: read(1)?,
         })
+    }
+}
+
+/// Returns the heap's free pages to the kernel. Loading parses the kernel's BTF (tens of
+/// MiB of small allocations, freed once the probe is attached); without this the
+/// sensor's resident set keeps them (measured with the default rules: 27 → 13 MiB).
+fn release_free_memory() {
+    // SAFETY: malloc_trim only releases free heap memory; it has no preconditions and
+    // does not touch live allocations.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
