@@ -47,13 +47,18 @@ struct {
 	__type(value, __u32);
 } syscall_cfg SEC(".maps");
 
-/* Arguments saved at enter, by thread; removed at exit or when the thread exits. */
+/*
+ * Arguments saved at enter, in the thread's own storage (freed with the thread; a
+ * lookup is a pointer walk, not a hash). `id` is cleared once the exit used them.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct saved);
 } inflight SEC(".maps");
+
+#define NO_SYSCALL ((__u64)-1)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -252,16 +257,18 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if ((pid_tgid >> 32) == self_tgid)
 		return 0;
-	struct saved in;
-	in.id = id;
-	in.args[0] = regs->di;
-	in.args[1] = regs->si;
-	in.args[2] = regs->dx;
-	in.args[3] = regs->r10;
-	in.args[4] = regs->r8;
-	in.args[5] = regs->r9;
+	struct saved *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+						BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!in)
+		return 0;
+	in->id = id;
+	in->args[0] = regs->di;
+	in->args[1] = regs->si;
+	in->args[2] = regs->dx;
+	in->args[3] = regs->r10;
+	in->args[4] = regs->r8;
+	in->args[5] = regs->r9;
 	__u32 tid = (__u32)pid_tgid;
-	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
 	if (cfg & CFG_EXEC) {
 		struct scratch *s = scratch();
 		if (!s)
@@ -269,7 +276,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		__u32 i = first_str_arg(cfg);
 		if (i > 5)
 			return 0;
-		if (bpf_probe_read_user_str(s->buf, MAX_STR, (const void *)in.args[i]) < 0)
+		if (bpf_probe_read_user_str(s->buf, MAX_STR, (const void *)in->args[i]) < 0)
 			s->buf[0] = 0;
 		bpf_map_update_elem(&exec_filename, &tid, s->buf, BPF_ANY);
 	}
@@ -288,7 +295,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if ((pid_tgid >> 32) == self_tgid)
 		return 0;
 	__u32 tid = (__u32)pid_tgid;
-	struct saved *in = bpf_map_lookup_elem(&inflight, &tid);
+	struct saved *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (in && in->id != id)
+		in = 0;
 	__u16 kind = KIND_SYSCALL;
 	struct scratch *s = scratch();
 	if (!s)
@@ -297,7 +306,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (in) {
 		for (int i = 0; i < 6; i++)
 			r->args[i] = in->args[i];
-		bpf_map_delete_elem(&inflight, &tid);
+		in->id = NO_SYSCALL;
 	} else {
 		/* A clone child returns without having entered. */
 		if (!(cfg & CFG_CLONE) || ret != 0)
@@ -371,8 +380,6 @@ int sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	struct record *r = (struct record *)s->buf;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 tid = (__u32)pid_tgid;
-	bpf_map_delete_elem(&inflight, &tid);
 	fill_task(r, true);
 	r->ret = 0;
 	r->args[0] = BPF_CORE_READ(task, exit_code);

@@ -152,6 +152,9 @@ impl Probe {
         let btf = Btf::from_sys_fs().map_err(load_err)?;
         let mut ebpf = EbpfLoader::new()
             .btf(Some(&btf))
+            // The task-storage map (in-flight arguments) has no aya wrapper; only the
+            // kernel side uses it.
+            .allow_unsupported_maps()
             .override_global("self_tgid", &opts.self_pid, true)
             .override_global("wakeup_bytes", &opts.wakeup_bytes, true)
             .map_max_entries("events", ring_bytes)
