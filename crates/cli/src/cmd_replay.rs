@@ -30,18 +30,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::inputs::load_paths;
-use crate::render;
+use crate::setup::{close_timeout, load_config, load_rules, open_outputs, print_output_report};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use falcoc_compiler::load::Mode;
-use falcoc_compiler::result::FileResult;
-use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
 use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{replay, Engine, EngineOptions, SHIPPED_CONFIG};
+use falcoc_runtime::engine::{replay, Engine, EngineOptions};
 use falcoc_runtime::k8saudit::{self, FieldOptions, K8S_AUDIT_SOURCE};
-use falcoc_runtime::outputs::{
-    hostname_from_env, AbandonReason, CloseReport, Outputs, OutputsOptions, TimeZone,
-};
+use falcoc_runtime::outputs::{hostname_from_env, TimeZone};
 use falcoc_runtime::scap::Reader;
 
 /// Arguments of `falcoc replay`.
@@ -77,106 +71,9 @@ pub struct ReplayArgs {
     plugins: String,
 }
 
-/// Prints configuration diagnostics (rendered against the configuration text).
-fn print_config_diagnostics(name: &str, text: &str, diags: &[Diagnostic]) {
-    if diags.is_empty() {
-        return;
-    }
-    let files = [SourceFile::new(name, text)];
-    eprint!("{}", render_to_string(&files, diags));
-}
-
-/// The configuration: the file (or [`SHIPPED_CONFIG`]) with the `-o` options applied.
-fn load_config(args: &ReplayArgs) -> Result<Config, u8> {
-    let (name, text) = match &args.config {
-        Some(p) => match std::fs::read_to_string(p) {
-            Ok(t) => (p.display().to_string(), t),
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", p.display());
-                return Err(EXIT_USAGE);
-            }
-        },
-        None => (
-            "(default falco.yaml)".to_string(),
-            SHIPPED_CONFIG.to_string(),
-        ),
-    };
-    let mut config = match Config::from_yaml(&name, &text) {
-        Ok((c, warnings)) => {
-            print_config_diagnostics(&name, &text, &warnings);
-            c
-        }
-        Err(diags) => {
-            print_config_diagnostics(&name, &text, &diags);
-            return Err(EXIT_USAGE);
-        }
-    };
-    if args.config.is_none() {
-        // Without a configuration, alerts go to stdout (as Falco's shipped file does).
-        config.stdout_output.enabled = true;
-    }
-    for o in &args.options {
-        match config.apply_override(o) {
-            Ok(warnings) => print_config_diagnostics(&name, &text, &warnings),
-            Err(diags) => {
-                print_config_diagnostics(&name, &text, &diags);
-                return Err(EXIT_USAGE);
-            }
-        }
-    }
-    Ok(config)
-}
-
-/// How long the channels get to deliver their alerts at the end when `output_timeout`
-/// is 0 (no per-write timeout).
-const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Prints the per-channel counters to stderr when a channel other than stdout is enabled
-/// or some alert was not delivered (failed, dropped, rate-limited or abandoned).
-pub(crate) fn print_output_report(report: &CloseReport, close_timeout: Duration) {
-    let stats = &report.stats;
-    let undelivered = stats.rate_limited > 0
-        || !report.abandoned.is_empty()
-        || stats
-            .channels
-            .iter()
-            .any(|c| c.failed > 0 || c.dropped > 0 || c.pending > 0);
-    let others = stats.channels.iter().any(|c| c.name != "stdout");
-    if !undelivered && !others {
-        return;
-    }
-    eprintln!("Outputs (sent, failed, dropped):");
-    for c in &stats.channels {
-        // Alerts still queued or in flight when the channel was abandoned are lost.
-        let dropped = c.dropped + c.pending;
-        let mut line = format!(
-            "   {}: sent {}, failed {}, dropped {}",
-            c.name, c.sent, c.failed, dropped
-        );
-        if let Some(a) = report.abandoned(c.name) {
-            let ms = close_timeout.as_millis();
-            line.push_str(&match a.reason {
-                AbandonReason::Failing => " (failing at exit; abandoned)".to_string(),
-                AbandonReason::Stuck => format!(" (one alert pending for {ms} ms; abandoned)"),
-                AbandonReason::Timeout => format!(" (still busy after {ms} ms; abandoned)"),
-            });
-        }
-        if let Some(e) = &c.last_error {
-            line.push_str(&format!("; last error: {e}"));
-        }
-        eprintln!("{line}");
-    }
-    if stats.rate_limited > 0 {
-        eprintln!(
-            "   rate-limited (outputs.rate): {} alerts",
-            stats.rate_limited
-        );
-    }
-}
-
 /// Runs `falcoc replay`.
 pub fn run(args: ReplayArgs) -> u8 {
-    let config = match load_config(&args) {
+    let config = match load_config(args.config.as_deref(), &args.options) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -196,28 +93,10 @@ pub fn run(args: ReplayArgs) -> u8 {
     } else {
         args.plugins.clone()
     };
-    let (loaded, profile) = match load_paths(&args.rules, &plugins, Mode::Falco) {
+    let (loaded, profile) = match load_rules(&args.rules, &plugins) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
-    if loaded.has_errors() {
-        let files: Vec<SourceFile> = loaded.files.iter().map(|f| f.source_file()).collect();
-        let errors: Vec<FileResult> = loaded
-            .results
-            .iter()
-            .map(|r| FileResult {
-                name: r.name.clone(),
-                errors: r.errors.clone(),
-                warnings: Vec::new(),
-            })
-            .collect();
-        eprint!("{}", render::human(&errors, &[], &files, false));
-        eprintln!("error: the rule files do not load (see `falcoc lint`)");
-        return EXIT_PROBLEMS;
-    }
     let (timezone, warning) = TimeZone::from_env();
     if let Some(w) = warning {
         eprintln!("warning: {w}");
@@ -261,7 +140,7 @@ pub fn run(args: ReplayArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let (mut outputs, out_config) = match open_outputs(&args, &config, timezone) {
+    let mut outputs = match open_outputs(&config, args.json, timezone) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -270,10 +149,7 @@ pub fn run(args: ReplayArgs) -> u8 {
         outputs.emit(&alert);
     });
     let replayed = start.elapsed();
-    let close_timeout = match out_config.output_timeout {
-        0 => DEFAULT_CLOSE_TIMEOUT,
-        ms => Duration::from_millis(u64::from(ms)),
-    };
+    let close_timeout = close_timeout(&config);
     let report = outputs.flush_and_close(close_timeout);
     print_summary(&engine, summary.events, summary.alerts, replayed);
     print_output_report(&report, close_timeout);
@@ -291,32 +167,6 @@ pub fn run(args: ReplayArgs) -> u8 {
                 summary.events
             );
             EXIT_PROBLEMS
-        }
-    }
-}
-
-/// The output channels of the configuration (`--json` applied), and that configuration.
-fn open_outputs(
-    args: &ReplayArgs,
-    config: &Config,
-    timezone: TimeZone,
-) -> Result<(Outputs, Config), u8> {
-    let mut out_config = config.clone();
-    out_config.json_output |= args.json;
-    let out_options = OutputsOptions {
-        timezone,
-        ..OutputsOptions::default()
-    };
-    match Outputs::new(&out_config, out_options) {
-        Ok((o, warnings)) => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok((o, out_config))
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(EXIT_USAGE)
         }
     }
 }
@@ -378,7 +228,7 @@ fn replay_k8s_audit(
             }
         }
     }
-    let (mut outputs, out_config) = match open_outputs(args, config, timezone) {
+    let mut outputs = match open_outputs(config, args.json, timezone) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -422,10 +272,7 @@ fn replay_k8s_audit(
         }
     }
     let replayed = start.elapsed();
-    let close_timeout = match out_config.output_timeout {
-        0 => DEFAULT_CLOSE_TIMEOUT,
-        ms => Duration::from_millis(u64::from(ms)),
-    };
+    let close_timeout = close_timeout(config);
     let report = outputs.flush_and_close(close_timeout);
     print_summary(engine, events, alerts, replayed);
     print_output_report(&report, close_timeout);

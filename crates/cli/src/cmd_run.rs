@@ -21,8 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::cmd_replay::print_output_report;
-use crate::setup::{load_config, load_rules, open_outputs, rule_paths};
+use crate::setup::{
+    close_timeout, load_config, load_rules, open_outputs, print_output_report, rule_paths,
+};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_probe_ebpf::loader::boot_offset_ns;
 use falcoc_probe_ebpf::{syscalls_for, Probe, ProbeError, ProbeOptions, ProcFs, Sensor};
@@ -71,8 +72,6 @@ pub struct RunArgs {
 const POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// Records handled per drain before the loop checks its timers and the stop flag.
 const DRAIN_BATCH: usize = 16 * 1024;
-/// How long the outputs get at exit when `output_timeout` is 0.
-const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A memory figure of this process in KiB (`VmHWM`: peak resident set, `VmRSS`: now).
 fn memory_kb(key: &str) -> Option<u64> {
@@ -87,7 +86,9 @@ fn memory_kb(key: &str) -> Option<u64> {
 }
 
 fn mib(kb: Option<u64>) -> String {
-    kb.map_or("unknown".to_string(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))
+    kb.map_or("unknown".to_string(), |kb| {
+        format!("{:.1} MiB", kb as f64 / 1024.0)
+    })
 }
 
 fn now_ns() -> u64 {
@@ -193,10 +194,7 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("error: outputs still in use at exit");
         return EXIT_PROBLEMS;
     };
-    let close_timeout = match config.output_timeout {
-        0 => DEFAULT_CLOSE_TIMEOUT,
-        ms => Duration::from_millis(u64::from(ms)),
-    };
+    let close_timeout = close_timeout(&config);
     let mut outputs = outputs.into_inner().unwrap_or_else(|e| e.into_inner());
     let report = outputs.flush_and_close(close_timeout);
     print_output_report(&report, close_timeout);

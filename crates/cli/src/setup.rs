@@ -3,6 +3,7 @@
 //! output channels.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::inputs::load_paths;
 use crate::render;
@@ -13,7 +14,7 @@ use falcoc_compiler::result::FileResult;
 use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
 use falcoc_runtime::config::Config;
 use falcoc_runtime::engine::SHIPPED_CONFIG;
-use falcoc_runtime::outputs::{Outputs, OutputsOptions, TimeZone};
+use falcoc_runtime::outputs::{AbandonReason, CloseReport, Outputs, OutputsOptions, TimeZone};
 
 /// Prints configuration diagnostics (rendered against the configuration text).
 pub fn print_config_diagnostics(name: &str, text: &str, diags: &[Diagnostic]) {
@@ -143,5 +144,61 @@ pub fn open_outputs(config: &Config, json: bool, timezone: TimeZone) -> Result<O
             eprintln!("error: {e}");
             Err(EXIT_USAGE)
         }
+    }
+}
+
+/// How long the channels get to deliver their alerts at the end when `output_timeout`
+/// is 0 (no per-write timeout).
+const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Prints the per-channel counters to stderr when a channel other than stdout is enabled
+/// or some alert was not delivered (failed, dropped, rate-limited or abandoned).
+pub fn print_output_report(report: &CloseReport, close_timeout: Duration) {
+    let stats = &report.stats;
+    let undelivered = stats.rate_limited > 0
+        || !report.abandoned.is_empty()
+        || stats
+            .channels
+            .iter()
+            .any(|c| c.failed > 0 || c.dropped > 0 || c.pending > 0);
+    let others = stats.channels.iter().any(|c| c.name != "stdout");
+    if !undelivered && !others {
+        return;
+    }
+    eprintln!("Outputs (sent, failed, dropped):");
+    for c in &stats.channels {
+        // Alerts still queued or in flight when the channel was abandoned are lost.
+        let dropped = c.dropped + c.pending;
+        let mut line = format!(
+            "   {}: sent {}, failed {}, dropped {}",
+            c.name, c.sent, c.failed, dropped
+        );
+        if let Some(a) = report.abandoned(c.name) {
+            let ms = close_timeout.as_millis();
+            line.push_str(&match a.reason {
+                AbandonReason::Failing => " (failing at exit; abandoned)".to_string(),
+                AbandonReason::Stuck => format!(" (one alert pending for {ms} ms; abandoned)"),
+                AbandonReason::Timeout => format!(" (still busy after {ms} ms; abandoned)"),
+            });
+        }
+        if let Some(e) = &c.last_error {
+            line.push_str(&format!("; last error: {e}"));
+        }
+        eprintln!("{line}");
+    }
+    if stats.rate_limited > 0 {
+        eprintln!(
+            "   rate-limited (outputs.rate): {} alerts",
+            stats.rate_limited
+        );
+    }
+}
+
+/// How long the channels get at exit: `output_timeout`, or [`DEFAULT_CLOSE_TIMEOUT`] when
+/// it is 0.
+pub fn close_timeout(config: &Config) -> Duration {
+    match config.output_timeout {
+        0 => DEFAULT_CLOSE_TIMEOUT,
+        ms => Duration::from_millis(u64::from(ms)),
     }
 }
