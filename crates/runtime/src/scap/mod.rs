@@ -1,5 +1,6 @@
-//! Reader of scap captures, the sysdig/Falco capture format (`.scap`, plain or
-//! gzip-compressed).
+//! Reader and writer of scap captures, the sysdig/Falco capture format (`.scap`, plain
+//! or gzip-compressed). The [`writer`] writes the newest block versions listed below
+//! (see its documentation).
 //!
 //! A capture is a sequence of pcapng-like blocks (`u32 type, u32 total length, body padded
 //! to 4 bytes, u32 total length`, little-endian): a section header, then machine info,
@@ -63,6 +64,7 @@ mod event;
 mod meta;
 mod param;
 mod reader;
+pub mod writer;
 
 pub use block::{block_type_name, BlockKind, EventBlockKind};
 pub use error::{ScapError, ScapErrorKind};
@@ -77,3 +79,4 @@ pub use param::{
     AF_UNSPEC,
 };
 pub use reader::{open, Block, Metadata, Reader, ReaderOptions, Stats, BLOCK_OVERHEAD};
+pub use writer::{create, FileSink, Writer};
