@@ -44,6 +44,7 @@ struct signal_struct {
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;
+	unsigned long env_end;
 };
 
 struct file {

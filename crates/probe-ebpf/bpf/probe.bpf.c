@@ -2,10 +2,10 @@
 /*
  * falcoc's syscall probe (CO-RE). Build: see crates/probe-ebpf/build-probe.sh.
  *
- * sys_enter saves the arguments of each configured syscall (and reads the exec filename
- * while the old address space still exists); sys_exit sends one record with the return
- * value, the saved arguments and the variable parts the configuration asks for;
- * sched_process_exit sends one record per exiting thread. Records go to a single BPF
+ * Only syscall exits are hooked (one program run per syscall of the machine, not two):
+ * sys_exit sends one record for each configured syscall, with its return value, its
+ * arguments (still in the saved registers) and the variable parts the configuration asks
+ * for; sched_process_exit sends one record per exiting thread. Records go to a single BPF
  * ring buffer without per-record wakeups: the reader polls on a timer and is woken only
  * when more than `wakeup_bytes` are pending. A failed ring-buffer write is a drop,
  * counted per CPU in `stats`.
@@ -26,10 +26,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 self_tgid = 0;
 const volatile __u64 wakeup_bytes = 1 << 20;
 
-struct saved {
-	__u64 id;
-	__u64 args[6];
-};
 
 struct scratch {
 	__u8 buf[SCRATCH_SIZE];
@@ -47,25 +43,7 @@ struct {
 	__type(value, __u32);
 } syscall_cfg SEC(".maps");
 
-/*
- * Arguments saved at enter, in the thread's own storage (freed with the thread; a
- * lookup is a pointer walk, not a hash). `id` is cleared once the exit used them.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct saved);
-} inflight SEC(".maps");
 
-#define NO_SYSCALL ((__u64)-1)
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, char[MAX_STR]);
-} exec_filename SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -248,41 +226,6 @@ static __always_inline __u32 first_str_arg(__u32 cfg)
  * BTF-typed tracepoints: `regs` is a trusted kernel pointer, read with plain loads
  * (CO-RE-relocated) instead of one probe-read helper call per register.
  */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	__u32 cfg = config_of(id);
-	if (!(cfg & CFG_SEND))
-		return 0;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if ((pid_tgid >> 32) == self_tgid)
-		return 0;
-	struct saved *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-						BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!in)
-		return 0;
-	in->id = id;
-	in->args[0] = regs->di;
-	in->args[1] = regs->si;
-	in->args[2] = regs->dx;
-	in->args[3] = regs->r10;
-	in->args[4] = regs->r8;
-	in->args[5] = regs->r9;
-	__u32 tid = (__u32)pid_tgid;
-	if (cfg & CFG_EXEC) {
-		struct scratch *s = scratch();
-		if (!s)
-			return 0;
-		__u32 i = first_str_arg(cfg);
-		if (i > 5)
-			return 0;
-		if (bpf_probe_read_user_str(s->buf, MAX_STR, (const void *)in->args[i]) < 0)
-			s->buf[0] = 0;
-		bpf_map_update_elem(&exec_filename, &tid, s->buf, BPF_ANY);
-	}
-	return 0;
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
@@ -294,31 +237,22 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if ((pid_tgid >> 32) == self_tgid)
 		return 0;
-	__u32 tid = (__u32)pid_tgid;
-	struct saved *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
-	if (in && in->id != id)
-		in = 0;
-	__u16 kind = KIND_SYSCALL;
 	struct scratch *s = scratch();
 	if (!s)
 		return 0;
 	struct record *r = (struct record *)s->buf;
-	if (in) {
-		for (int i = 0; i < 6; i++)
-			r->args[i] = in->args[i];
-		in->id = NO_SYSCALL;
-	} else {
-		/* A clone child returns without having entered. */
-		if (!(cfg & CFG_CLONE) || ret != 0)
-			return 0;
-		kind = KIND_CHILD;
-		r->args[0] = regs->di;
-		r->args[1] = regs->si;
-		r->args[2] = regs->dx;
-		r->args[3] = regs->r10;
-		r->args[4] = regs->r8;
-		r->args[5] = regs->r9;
-	}
+	/*
+	 * The argument registers still hold the syscall's arguments at its exit (a
+	 * successful exec has reset them: its filename and argv come from the new image).
+	 */
+	r->args[0] = regs->di;
+	r->args[1] = regs->si;
+	r->args[2] = regs->dx;
+	r->args[3] = regs->r10;
+	r->args[4] = regs->r8;
+	r->args[5] = regs->r9;
+	/* A clone child returns 0 from the same syscall. */
+	__u16 kind = (cfg & CFG_CLONE) && ret == 0 ? KIND_CHILD : KIND_SYSCALL;
 	fill_task(r, cfg & (CFG_EXEC | CFG_CLONE));
 	r->ret = ret;
 	r->id = id;
@@ -331,18 +265,20 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		r->args[0] = flags;
 	}
 	if (cfg & CFG_EXEC) {
-		char *fname = bpf_map_lookup_elem(&exec_filename, &tid);
-		if (fname) {
-			long n = bpf_probe_read_kernel_str(&s->buf[off & (SCRATCH_HALF - 1)], MAX_STR, fname);
-			if (n < 0)
-				n = 0;
-			n &= (MAX_STR * 2) - 1;
-			r->len[PIECE_STR0] = n;
-			off += n;
-			bpf_map_delete_elem(&exec_filename, &tid);
-		}
-		if (ret == 0)
+		if (ret == 0) {
+			/*
+			 * The kernel copies the filename to the top of the new stack, right
+			 * after the environment strings (`AT_EXECFN`).
+			 */
+			struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+			unsigned long env_end = BPF_CORE_READ(task, mm, env_end);
+			off = put_user_str(s, off, r, PIECE_STR0, (const void *)env_end);
 			off = put_argv(s, off, r);
+		} else {
+			__u32 i = first_str_arg(cfg);
+			if (i < 6)
+				off = put_user_str(s, off, r, PIECE_STR0, (const void *)r->args[i]);
+		}
 	} else if (cfg & CFG_STR_MASK) {
 		int piece = 0;
 		for (int i = 0; i < 6; i++) {

@@ -17,7 +17,7 @@
 #define CFG_SOCKADDR (1u << 7)      /* arg1 is a user sockaddr, arg2 its length */
 #define CFG_TUPLE_ARG0 (1u << 8)    /* socket tuple of the fd in arg0 */
 #define CFG_TUPLE_RET (1u << 9)     /* socket tuple of the fd returned */
-#define CFG_EXEC (1u << 10)         /* execve/execveat: string read at enter, argv at exit */
+#define CFG_EXEC (1u << 10)         /* execve/execveat: filename and argv of the new image */
 #define CFG_CLONE (1u << 11)        /* clone family: the child's return is sent too */
 #define CFG_CLONE_ARGS (1u << 12)   /* clone3: arg0 points to struct clone_args (flags first) */
 #define CFG_OPEN_HOW (1u << 13)     /* openat2: arg2 points to struct open_how (24 bytes) */
@@ -25,7 +25,7 @@
 #define CFG_FDPAIR_ARG3 (1u << 15)  /* socketpair: arg3 points to int[2] */
 
 /* Record kinds. */
-#define KIND_SYSCALL 1   /* a syscall's exit (arguments saved at its enter) */
+#define KIND_SYSCALL 1   /* a syscall's exit */
 #define KIND_PROCEXIT 2  /* a thread exited (sched_process_exit); args[0] = exit code */
 #define KIND_CHILD 3     /* the child's return from a clone-family syscall */
 
@@ -37,7 +37,7 @@
 #define SCRATCH_HALF 8192
 
 /* Record pieces (lengths in `len[]`, bytes follow the header in this order). */
-#define PIECE_STR0 0     /* first string argument (exec: the filename read at enter) */
+#define PIECE_STR0 0     /* first string argument (exec: the filename) */
 #define PIECE_STR1 1     /* second string argument (exec: argv, NUL-separated) */
 #define PIECE_BLOB 2     /* sockaddr, open_how or int[2] */
 #define PIECE_TUPLE 3    /* struct tuple */

@@ -534,6 +534,9 @@ impl Converter {
         let pid = rec.pid as i64;
         let filename = rec.str_piece(Piece::Str0);
         let enter = if sc.exit_code == 331 {
+            // A successful exec has reset the argument registers: its path was resolved
+            // (the filename is the new image's).
+            let dirfd = if rec.ret >= 0 { -100 } else { rec.arg_i32(0) };
             let mut flags = 0u32;
             if rec.args[4] & 0x1000 != 0 {
                 flags |= 1; // AT_EMPTY_PATH
@@ -544,7 +547,7 @@ impl Converter {
             (
                 EXECVEAT_ENTER,
                 vec![
-                    rec.arg_i32(0).to_le_bytes().to_vec(),
+                    dirfd.to_le_bytes().to_vec(),
                     cstr(filename),
                     flags.to_le_bytes().to_vec(),
                 ],

@@ -1,6 +1,6 @@
 //! Loading the bundled probe with aya: requirement checks, configuration (the syscalls
 //! to trace, the sensor's own pid, ring-buffer size and wakeup threshold), attachment to
-//! the syscall tracepoints (BTF-typed `sys_enter`/`sys_exit`) and the raw
+//! the syscall exit tracepoint (BTF-typed `sys_exit`) and the raw
 //! `sched_process_exit`, and reading the ring buffer and the kernel-side counters.
 //!
 //! Dropping a [`Probe`] detaches its programs and frees its maps.
@@ -25,7 +25,7 @@ pub static PROBE_OBJECT: &[u8] = aya::include_bytes_aligned!("../bpf/probe.bpf.o
 pub const BTF_PATH: &str = "/sys/kernel/btf/vmlinux";
 
 /// The BTF-typed tracepoints the probe attaches to (its programs have the same names).
-const BTF_TRACEPOINTS: [&str; 2] = ["sys_enter", "sys_exit"];
+const BTF_TRACEPOINTS: [&str; 1] = ["sys_exit"];
 /// The raw tracepoints the probe attaches to (likewise).
 const RAW_TRACEPOINTS: [&str; 1] = ["sched_process_exit"];
 
@@ -152,9 +152,6 @@ impl Probe {
         let btf = Btf::from_sys_fs().map_err(load_err)?;
         let mut ebpf = EbpfLoader::new()
             .btf(Some(&btf))
-            // The task-storage map (in-flight arguments) has no aya wrapper; only the
-            // kernel side uses it.
-            .allow_unsupported_maps()
             .override_global("self_tgid", &opts.self_pid, true)
             .override_global("wakeup_bytes", &opts.wakeup_bytes, true)
             .map_max_entries("events", ring_bytes)

@@ -18,7 +18,8 @@ pub mod cfg {
     pub const TUPLE_ARG0: u32 = 1 << 8;
     /// The socket tuple of the fd returned.
     pub const TUPLE_RET: u32 = 1 << 9;
-    /// execve/execveat: the filename is read at enter, argv from the new image at exit.
+    /// execve/execveat: on success the filename and argv of the new image; on failure
+    /// the filename argument.
     pub const EXEC: u32 = 1 << 10;
     /// Clone family: the child's return is sent too.
     pub const CLONE: u32 = 1 << 11;
@@ -40,7 +41,7 @@ pub const MAX_SYSCALLS: usize = 512;
 /// What a record reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A syscall's exit (arguments saved at its enter).
+    /// A syscall's exit.
     Syscall,
     /// A thread exited; `args[0]` is its exit code.
     ProcExit,
@@ -51,7 +52,7 @@ pub enum Kind {
 /// Which variable piece (`PIECE_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece {
-    /// First string argument (exec: the filename read at enter).
+    /// First string argument (exec: the filename).
     Str0 = 0,
     /// Second string argument (exec: argv, NUL-separated).
     Str1 = 1,
@@ -87,7 +88,8 @@ pub struct Record<'a> {
     pub ts_boot: u64,
     /// The return value (0 for a thread exit).
     pub ret: i64,
-    /// The six syscall arguments as saved at enter (clone3: `args[0]` is its flags).
+    /// The six syscall arguments, from the registers at the exit (clone3: `args[0]` is its
+    /// flags; a successful exec: zeros, the new image has reset them).
     pub args: [u64; 6],
     /// Thread id.
     pub tid: u32,
