@@ -39,7 +39,13 @@ fn default_engine() -> Engine {
     let path = dir.join("falco_rules.yaml");
     let text = std::fs::read(&path).expect("falco_rules.yaml");
     let name = path.display().to_string();
-    let loaded = load(&[Input { name: &name, bytes: &text }], &LoadOptions::default());
+    let loaded = load(
+        &[Input {
+            name: &name,
+            bytes: &text,
+        }],
+        &LoadOptions::default(),
+    );
     assert!(!loaded.has_errors(), "falco_rules loads");
     Engine::new(loaded.rules, EngineOptions::default()).expect("engine")
 }
@@ -62,34 +68,36 @@ struct Consumed {
 /// the live pipeline until `stop`.
 fn attach(stop: Arc<AtomicBool>) -> JoinHandle<Consumed> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new().name("consumer".into()).spawn(move || {
-        let engine = default_engine();
-        let (syscalls, _) = syscalls_for(|c| engine.wants(c));
-        let mut probe = Probe::load(&ProbeOptions {
-            syscalls,
-            ring_bytes: 64 << 20,
-            wakeup_bytes: 16 << 20,
-            self_pid: 0,
-        })
-        .expect("probe loads");
-        let mut sensor = Sensor::new(engine, ProcFs::default(), boot_offset_ns());
-        let _ = tx.send(());
-        let cpu0 = thread_cpu();
-        let mut alerts = 0u64;
-        while !stop.load(Ordering::Relaxed) {
-            let _ = probe.wait(Duration::from_millis(10));
-            sensor.pump(&mut probe, usize::MAX, |_| alerts += 1);
-        }
-        while sensor.pump(&mut probe, usize::MAX, |_| alerts += 1) > 0 {}
-        let cpu = thread_cpu() - cpu0;
-        let dropped = probe.counters().map(|k| k.dropped).unwrap_or(0);
-        black_box(alerts);
-        Consumed {
-            stats: sensor.stats(),
-            cpu,
-            dropped,
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name("consumer".into())
+        .spawn(move || {
+            let engine = default_engine();
+            let (syscalls, _) = syscalls_for(|c| engine.wants(c));
+            let mut probe = Probe::load(&ProbeOptions {
+                syscalls,
+                ring_bytes: 64 << 20,
+                wakeup_bytes: 16 << 20,
+                self_pid: 0,
+            })
+            .expect("probe loads");
+            let mut sensor = Sensor::new(engine, ProcFs::default(), boot_offset_ns());
+            let _ = tx.send(());
+            let cpu0 = thread_cpu();
+            let mut alerts = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let _ = probe.wait(Duration::from_millis(10));
+                sensor.pump(&mut probe, usize::MAX, |_| alerts += 1);
+            }
+            while sensor.pump(&mut probe, usize::MAX, |_| alerts += 1) > 0 {}
+            let cpu = thread_cpu() - cpu0;
+            let dropped = probe.counters().map(|k| k.dropped).unwrap_or(0);
+            black_box(alerts);
+            Consumed {
+                stats: sensor.stats(),
+                cpu,
+                dropped,
+            }
+        });
     let handle = spawned.expect("consumer thread starts");
     rx.recv().expect("consumer ready");
     handle
