@@ -79,4 +79,4 @@ pub use param::{
     AF_UNSPEC,
 };
 pub use reader::{open, Block, Metadata, Reader, ReaderOptions, Stats, BLOCK_OVERHEAD};
-pub use writer::{create, FileSink, Writer};
+pub use writer::{create, create_with, FileSink, Writer, WriterOptions};

@@ -41,7 +41,8 @@ use super::block::{
 };
 use super::event::{EventRef, EVENT_HEADER_LEN};
 use super::meta::{
-    FdDetails, FdInfo, FdList, InterfaceList, MachineInfo, ProcessInfo, UserList, MACHINE_INFO_LEN,
+    FdDetails, FdInfo, FdList, FdType, InterfaceList, MachineInfo, ProcessInfo, UserList,
+    MACHINE_INFO_LEN,
 };
 use super::reader::{Metadata, BLOCK_OVERHEAD};
 
@@ -147,10 +148,25 @@ impl FileSink {
     }
 }
 
+/// Writer settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// Write the fd types newer than libscap's `SCAP_FD_FILE_V2` (16: bpf, userfaultfd,
+    /// io_uring, memfd, pidfd) as `SCAP_FD_UNSUPPORTED` (10), keeping their names. Older
+    /// readers, sysdig 0.29 among them, reject a capture whose fd list holds a type they
+    /// do not know; current libscap reads both forms.
+    pub legacy_fd_types: bool,
+}
+
 /// Creates (or truncates) the capture file `path` and writes its section header; a path
 /// ending in `.gz` is gzip-compressed. Call [`Writer::close`] at the end: it ends the
 /// gzip stream and reports the errors a drop would hide.
 pub fn create(path: impl AsRef<Path>) -> io::Result<Writer<FileSink>> {
+    create_with(path, WriterOptions::default())
+}
+
+/// [`create`] with explicit options.
+pub fn create_with(path: impl AsRef<Path>, opts: WriterOptions) -> io::Result<Writer<FileSink>> {
     let path = path.as_ref();
     let file = File::create(path)?;
     let buf = BufWriter::with_capacity(1 << 16, file);
@@ -163,7 +179,7 @@ pub fn create(path: impl AsRef<Path>) -> io::Result<Writer<FileSink>> {
     } else {
         FileSink::Plain(buf)
     };
-    Writer::new(sink)
+    Writer::with_options(sink, opts)
 }
 
 /// A streaming writer of scap captures over any [`Write`]. [`new`](Self::new) writes
@@ -174,17 +190,24 @@ pub fn create(path: impl AsRef<Path>) -> io::Result<Writer<FileSink>> {
 #[derive(Debug)]
 pub struct Writer<W: Write> {
     out: W,
+    opts: WriterOptions,
     events: u64,
     bytes: u64,
     scratch: Vec<u8>,
 }
 
 impl<W: Write> Writer<W> {
-    /// A writer over `out`; writes the section header (version 1.2, section length
-    /// unspecified, no options).
+    /// A writer over `out` with default options; writes the section header (version
+    /// 1.2, section length unspecified, no options).
     pub fn new(out: W) -> io::Result<Self> {
+        Self::with_options(out, WriterOptions::default())
+    }
+
+    /// A writer with explicit options; writes the section header.
+    pub fn with_options(out: W, opts: WriterOptions) -> io::Result<Self> {
         let mut w = Writer {
             out,
+            opts,
             events: 0,
             bytes: 0,
             scratch: Vec::new(),
@@ -347,7 +370,7 @@ impl<W: Write> Writer<W> {
         for fd in &list.fds {
             let start = b.len();
             b.u32(0);
-            fd_entry(&mut b, fd);
+            fd_entry(&mut b, fd, self.opts.legacy_fd_types);
             let len = (b.len() - start) as u32;
             b.patch_u32(start, len);
         }
@@ -498,10 +521,17 @@ impl Writer<FileSink> {
     }
 }
 
-fn fd_entry(b: &mut Body, fd: &FdInfo) {
+fn fd_entry(b: &mut Body, fd: &FdInfo, legacy_types: bool) {
     b.i64(fd.fd);
     b.u64(fd.ino);
-    b.u8(fd.ty.code());
+    let code = fd.ty.code();
+    if legacy_types && code > FdType::FileV2.code() {
+        b.u8(FdType::Unsupported.code());
+        // An unsupported fd carries a name.
+        b.lstr(fd.name().unwrap_or_default().as_bytes());
+        return;
+    }
+    b.u8(code);
     match &fd.details {
         FdDetails::Ipv4Socket {
             sip,
