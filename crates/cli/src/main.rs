@@ -1,6 +1,7 @@
 //! `falcoc`: the command line of the falcoc toolchain. Argument parsing and printing only;
 //! the work is done by the library crates.
 
+mod cmd_capture;
 mod cmd_compile;
 mod cmd_events;
 mod cmd_lint;
@@ -47,6 +48,8 @@ enum Command {
     Replay(cmd_replay::ReplayArgs),
     /// Run the live sensor: the eBPF probe, the rules, the outputs of falco.yaml.
     Run(cmd_run::RunArgs),
+    /// Write what the live eBPF probe sees to a scap capture file.
+    Capture(cmd_capture::CaptureArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Events(a) => cmd_events::run(a),
         Command::Replay(a) => cmd_replay::run(a),
         Command::Run(a) => cmd_run::run(a),
+        Command::Capture(a) => cmd_capture::run(a),
     };
     ExitCode::from(code)
 }
