@@ -449,6 +449,33 @@ fn a_burst_beyond_the_ring_buffer_is_counted_and_acted_on() {
     );
 }
 
+/// Without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN the sensor says what it lacks and exits 2.
+#[test]
+fn missing_capabilities_are_named() {
+    if !ebpf_available() {
+        return;
+    }
+    let dir = tempdir();
+    let rules = dir.join("caps.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: x\n  desc: x\n  condition: evt.type = openat\n  output: x\n  priority: INFO\n",
+    )
+    .expect("rules written");
+    // setpriv drops the capabilities from the bounding set before exec.
+    let out = Command::new("setpriv")
+        .args(["--inh-caps=-all", "--bounding-set=-bpf,-perfmon,-sys_admin"])
+        .arg(falcoc())
+        .args(["run", "-r"])
+        .arg(&rules)
+        .args(["--duration", "1"])
+        .output()
+        .expect("setpriv runs (util-linux)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("CAP_BPF and CAP_PERFMON"), "{stderr}");
+}
+
 fn tempdir() -> PathBuf {
     let d = std::env::temp_dir().join(format!(
         "falcoc-run-live-{}-{:?}",
