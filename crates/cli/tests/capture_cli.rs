@@ -1,5 +1,5 @@
 //! `falcoc capture` without the probe: a capture made by the runtime's writer replays
-//! through `falcoc events` (plain and gzip), and the command's usage errors (exit 2)
+//! through `falcoc events` (plain and gzip) as through sysdig (when installed), and the command's usage errors (exit 2)
 //! come before any probe is loaded.
 
 use std::path::{Path, PathBuf};
@@ -98,6 +98,28 @@ fn written_capture_replays_through_falcoc_events() {
             "2 cat /etc/shadow <\n",
             "{name}"
         );
+        // The reference reads it the same way, when installed.
+        if let Ok(out) = Command::new("sysdig")
+            .arg("-r")
+            .arg(&path)
+            .args([
+                "-p",
+                "%evt.num %proc.name %fd.name %evt.dir",
+                "evt.type=openat and fd.name=/etc/shadow",
+            ])
+            .output()
+        {
+            assert!(
+                out.status.success(),
+                "sysdig -r {name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "2 cat /etc/shadow <\n",
+                "sysdig, {name}"
+            );
+        }
     }
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

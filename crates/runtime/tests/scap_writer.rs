@@ -765,3 +765,62 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn legacy_fd_types_write_newer_types_as_unsupported() {
+    let newer = [
+        FdType::Bpf,
+        FdType::Userfaultfd,
+        FdType::Iouring,
+        FdType::Memfd,
+        FdType::Pidfd,
+    ];
+    let fds: Vec<FdInfo> = newer
+        .iter()
+        .enumerate()
+        .map(|(i, &ty)| FdInfo {
+            fd: i as i64,
+            ino: 1,
+            ty,
+            details: FdDetails::Named {
+                name: format!("anon_inode:{i}"),
+            },
+        })
+        .chain([FdInfo {
+            fd: 9,
+            ino: 2,
+            ty: FdType::FileV2,
+            details: FdDetails::File {
+                open_flags: 1,
+                name: "/etc/passwd".into(),
+                dev: 3,
+            },
+        }])
+        .collect();
+    let list = FdList {
+        version: 2,
+        tid: 1,
+        fds: fds.clone(),
+    };
+    for legacy in [false, true] {
+        let opts = scap::WriterOptions {
+            legacy_fd_types: legacy,
+        };
+        let mut w = Writer::with_options(Vec::new(), opts).expect("writer");
+        w.write_fd_list(&list).expect("fd list");
+        let bytes = w.into_inner().expect("flush");
+        let (meta, _) = read_all(&bytes);
+        let back = &meta.fds[0].fds;
+        assert_eq!(back.len(), fds.len());
+        for (b, f) in back.iter().zip(&fds) {
+            assert_eq!(b.fd, f.fd);
+            assert_eq!(b.name(), f.name(), "names are kept");
+            let want = if legacy && newer.contains(&f.ty) {
+                FdType::Unsupported
+            } else {
+                f.ty
+            };
+            assert_eq!(b.ty, want, "legacy={legacy}");
+        }
+    }
+}
