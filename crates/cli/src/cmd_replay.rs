@@ -30,12 +30,14 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::setup::{close_timeout, load_config, load_rules, open_outputs, print_output_report};
+use crate::setup::{
+    close_timeout, engine_options, load_config, load_rules, open_outputs, print_output_report,
+};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{replay, Engine, EngineOptions};
+use falcoc_runtime::engine::{replay, Engine};
 use falcoc_runtime::k8saudit::{self, FieldOptions, K8S_AUDIT_SOURCE};
-use falcoc_runtime::outputs::{hostname_from_env, TimeZone};
+use falcoc_runtime::outputs::TimeZone;
 use falcoc_runtime::scap::Reader;
 
 /// Arguments of `falcoc replay`.
@@ -97,14 +99,7 @@ pub fn run(args: ReplayArgs) -> u8 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let (timezone, warning) = TimeZone::from_env();
-    if let Some(w) = warning {
-        eprintln!("warning: {w}");
-    }
-    let mut options = EngineOptions::from_config(&config);
-    options.hostname = hostname_from_env();
-    options.profile = profile;
-    options.extract.timezone = timezone;
+    let (mut options, timezone) = engine_options(&config, profile);
     if k8s {
         options.source = K8S_AUDIT_SOURCE.to_string();
     }

@@ -22,15 +22,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::setup::{
-    close_timeout, load_config, load_rules, open_outputs, print_output_report, rule_paths,
+    close_timeout, engine_options, load_config, load_rules, open_outputs, print_output_report,
+    rule_paths,
 };
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_probe_ebpf::loader::boot_offset_ns;
 use falcoc_probe_ebpf::{syscalls_for, Probe, ProbeError, ProbeOptions, ProcFs, Sensor};
 use falcoc_runtime::config::{Config, DropAction};
 use falcoc_runtime::drops::DropMonitor;
-use falcoc_runtime::engine::{Engine, EngineOptions};
-use falcoc_runtime::outputs::{hostname_from_env, Alert, Outputs, TimeZone};
+use falcoc_runtime::engine::Engine;
+use falcoc_runtime::outputs::{hostname_from_env, Alert, Outputs};
 
 /// Arguments of `falcoc run`.
 #[derive(clap::Args)]
@@ -123,14 +124,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let (timezone, warning) = TimeZone::from_env();
-    if let Some(w) = warning {
-        eprintln!("warning: {w}");
-    }
-    let mut options = EngineOptions::from_config(&config);
-    options.hostname = hostname_from_env();
-    options.profile = profile;
-    options.extract.timezone = timezone;
+    let (options, timezone) = engine_options(&config, profile);
     // Shared with the audit webserver's threads (the channels' receivers are not `Sync`).
     let outputs = match open_outputs(&config, args.json, timezone) {
         Ok(o) => Arc::new(SharedOutputs(Mutex::new(o))),

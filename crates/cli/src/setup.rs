@@ -13,8 +13,10 @@ use falcoc_compiler::load::{Loaded, Mode};
 use falcoc_compiler::result::FileResult;
 use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
 use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::SHIPPED_CONFIG;
-use falcoc_runtime::outputs::{AbandonReason, CloseReport, Outputs, OutputsOptions, TimeZone};
+use falcoc_runtime::engine::{EngineOptions, SHIPPED_CONFIG};
+use falcoc_runtime::outputs::{
+    hostname_from_env, AbandonReason, CloseReport, Outputs, OutputsOptions, TimeZone,
+};
 
 /// Prints configuration diagnostics (rendered against the configuration text).
 pub fn print_config_diagnostics(name: &str, text: &str, diags: &[Diagnostic]) {
@@ -201,4 +203,19 @@ pub fn close_timeout(config: &Config) -> Duration {
         0 => DEFAULT_CLOSE_TIMEOUT,
         ms => Duration::from_millis(u64::from(ms)),
     }
+}
+
+/// The engine settings of `config` for rules loaded with `profile`: the host name from
+/// the environment and the time zone of `TZ` (a warning is printed when `TZ` is not
+/// understood), which is returned too for the outputs.
+pub fn engine_options(config: &Config, profile: PluginProfile) -> (EngineOptions, TimeZone) {
+    let (timezone, warning) = TimeZone::from_env();
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    let mut options = EngineOptions::from_config(config);
+    options.hostname = hostname_from_env();
+    options.profile = profile;
+    options.extract.timezone = timezone;
+    (options, timezone)
 }
