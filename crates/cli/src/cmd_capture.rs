@@ -19,13 +19,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::setup::{load_config, load_rules, rule_paths};
+use crate::setup::{engine_options, load_config, load_rules, rule_paths};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_probe_ebpf::loader::boot_offset_ns;
 use falcoc_probe_ebpf::record::HEADER_LEN;
 use falcoc_probe_ebpf::syscalls::{Syscall, SYSCALLS};
 use falcoc_probe_ebpf::{syscalls_for, Converter, Probe, ProbeError, ProbeOptions, ProcFs};
-use falcoc_runtime::engine::{Engine, EngineOptions};
+use falcoc_runtime::engine::Engine;
 use falcoc_runtime::scap::{self, Event, FileSink, Writer, WriterOptions};
 use falcoc_runtime::state::{State, StateOptions};
 
@@ -69,8 +69,7 @@ fn chosen_syscalls(args: &CaptureArgs) -> Result<Vec<&'static Syscall>, u8> {
         EXIT_USAGE
     })?;
     let (loaded, profile) = load_rules(&paths, "auto")?;
-    let mut options = EngineOptions::from_config(&config);
-    options.profile = profile;
+    let (options, _) = engine_options(&config, profile);
     let engine = Engine::new(loaded.rules, options).map_err(|e| {
         eprintln!("error: {e}");
         EXIT_PROBLEMS
