@@ -1,8 +1,9 @@
 //! `falcoc replay -r RULES… CAPTURE [-c falco.yaml] [-o key=value]… [--json]`: replays a
 //! capture through the state and the rule engine and delivers the alerts as Falco does
 //! (text lines, or JSON objects with `--json` / `json_output: true`) through the output
-//! channels of the configuration ([`Outputs`]: `stdout_output`, `file_output`,
-//! `program_output`, `http_output`, `syslog_output`, with `outputs.rate`). Without `-c`
+//! channels of the configuration ([`falcoc_runtime::outputs::Outputs`]: `stdout_output`,
+//! `file_output`, `program_output`, `http_output`, `syslog_output`, with `outputs.rate`).
+//! Without `-c`
 //! only `stdout_output` is enabled. A summary goes to stderr, with the per-channel
 //! counters (sent, failed, dropped) when a channel other than stdout is enabled or an
 //! alert was not delivered.
