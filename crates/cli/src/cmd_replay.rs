@@ -3,10 +3,9 @@
 //! (text lines, or JSON objects with `--json` / `json_output: true`) through the output
 //! channels of the configuration ([`falcoc_runtime::outputs::Outputs`]: `stdout_output`,
 //! `file_output`, `program_output`, `http_output`, `syslog_output`, with `outputs.rate`).
-//! Without `-c`
-//! only `stdout_output` is enabled. A summary goes to stderr, with the per-channel
-//! counters (sent, failed, dropped) when a channel other than stdout is enabled or an
-//! alert was not delivered.
+//! Without `-c` only `stdout_output` is enabled. A summary goes to stderr, with the
+//! per-channel counters (sent, failed, dropped) when a channel other than stdout is
+//! enabled or an alert was not delivered.
 //!
 //! The replay itself never waits for a channel. At the end, a channel that is
 //! delivering gets up to `output_timeout` milliseconds (2000 when 0) to write what it
