@@ -109,6 +109,9 @@ impl EventDesc {
 struct Table {
     events: Vec<EventDesc>,
     syscalls: HashMap<u16, (u32, &'static str)>,
+    /// The flag tables by name, kept so that every leaked table stays referenced (also
+    /// those no parameter names).
+    _flags: HashMap<&'static str, &'static [(&'static str, u32)]>,
 }
 
 fn parse_param(
@@ -238,6 +241,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     Table {
         events: events_out,
         syscalls,
+        _flags: tables,
     }
 });
 
