@@ -297,8 +297,8 @@ fn str_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
 /// Counters of the conversion.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConvertStats {
-    /// Records converted into events.
-    pub records: u64,
+    /// Events produced (an exit event, its enter event, a thread exit…).
+    pub events: u64,
     /// Records that do not follow the format, or name a syscall the table lacks.
     pub bad_records: u64,
     /// Threads read from `/proc` because an event named a thread the state did not know.
@@ -430,7 +430,7 @@ impl Converter {
         match Event::from_params(code, self.next_num, ts, tid, &refs) {
             Some(e) => {
                 self.next_num += 1;
-                self.stats.records += 1;
+                self.stats.events += 1;
                 out.push(e);
             }
             None => self.stats.bad_records += 1,
