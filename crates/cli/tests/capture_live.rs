@@ -6,40 +6,13 @@
 //! are skipped with a message — except under CI (`CI=true`), where a machine that
 //! cannot run the probe is a failure.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-fn falcoc() -> &'static str {
-    env!("CARGO_BIN_EXE_falcoc")
-}
-
-/// Whether this machine can run the probe; panics under CI when it cannot.
-fn ebpf_available() -> bool {
-    let missing = falcoc_probe_ebpf::missing_requirements();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but the eBPF probe cannot run here: {}",
-            missing.join("; ")
-        );
-    }
-    eprintln!(
-        "skipped: the eBPF probe cannot run here: {}",
-        missing.join("; ")
-    );
-    false
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("falcoc-capture-live-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
+mod live;
+use live::{ebpf_available, falcoc, temp_dir};
 
 /// A running `falcoc capture`, killed if still running when dropped.
 struct Capturing {
@@ -64,15 +37,7 @@ impl Capturing {
             .stderr(Stdio::piped())
             .spawn()
             .expect("falcoc capture starts");
-        let (tx, stderr) = channel();
-        let err = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for l in BufReader::new(err).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
+        let stderr = live::lines(child.stderr.take().expect("stderr"));
         let mut c = Capturing {
             child,
             stderr,

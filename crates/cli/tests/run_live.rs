@@ -5,40 +5,19 @@
 //! are skipped with a message — except under CI (`CI=true`), where a machine that
 //! cannot run the probe is a failure.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod live;
+use live::{ebpf_available, falcoc};
+
 /// How long an alert may take to arrive after its action (the bound).
 const ALERT_BUDGET: Duration = Duration::from_secs(1);
-
-fn falcoc() -> &'static str {
-    env!("CARGO_BIN_EXE_falcoc")
-}
-
-/// Whether this machine can run the probe; panics under CI when it cannot.
-fn ebpf_available() -> bool {
-    let missing = falcoc_probe_ebpf::missing_requirements();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but the eBPF probe cannot run here: {}",
-            missing.join("; ")
-        );
-    }
-    eprintln!(
-        "skipped: the eBPF probe cannot run here: {}",
-        missing.join("; ")
-    );
-    false
-}
 
 /// A running `falcoc run` whose stdout lines (JSON alerts) arrive on a channel.
 struct Sensor {
@@ -56,24 +35,8 @@ impl Sensor {
             .stderr(Stdio::piped())
             .spawn()
             .expect("falcoc starts");
-        let (tx, lines) = channel();
-        let out = child.stdout.take().expect("stdout");
-        std::thread::spawn(move || {
-            for l in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        let (etx, stderr) = channel();
-        let err = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for l in BufReader::new(err).lines().map_while(Result::ok) {
-                if etx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = live::lines(child.stdout.take().expect("stdout"));
+        let stderr = live::lines(child.stderr.take().expect("stderr"));
         let sensor = Sensor {
             child,
             lines,
@@ -188,7 +151,7 @@ fn seed_actions_raise_one_alert_each_and_nothing_else() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
     let port = listener.local_addr().expect("addr").port();
     let target = format!("/etc/falcoc-live-test-{}", std::process::id());
-    let dir = tempdir();
+    let dir = live::temp_dir("seed");
     let rules = dir.join("rules.yaml");
     std::fs::write(
         &rules,
@@ -327,7 +290,7 @@ fn newest_upstream_rules_run_live() {
         args.push(shared.join(f).to_string_lossy().into_owned());
     }
     // Every rule enabled; alerts to a file (nothing on stdout).
-    let dir = tempdir();
+    let dir = live::temp_dir("newest");
     let config = dir.join("falco.yaml");
     std::fs::write(
         &config,
@@ -355,7 +318,7 @@ fn a_burst_beyond_the_ring_buffer_is_counted_and_acted_on() {
     if !ebpf_available() {
         return;
     }
-    let dir = tempdir();
+    let dir = live::temp_dir("burst");
     let rules = dir.join("marker.yaml");
     std::fs::write(
         &rules,
@@ -455,7 +418,7 @@ fn missing_capabilities_are_named() {
     if !ebpf_available() {
         return;
     }
-    let dir = tempdir();
+    let dir = live::temp_dir("caps");
     let rules = dir.join("caps.yaml");
     std::fs::write(
         &rules,
@@ -474,14 +437,4 @@ fn missing_capabilities_are_named() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("CAP_BPF and CAP_PERFMON"), "{stderr}");
-}
-
-fn tempdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "falcoc-run-live-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
