@@ -20,7 +20,8 @@
 #include "kernel_types.h"
 #include "record.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+/* The kernel's name for a GPL-compatible program (its probe-read helpers are GPL-only). */
+char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. */
 const volatile __u32 self_tgid = 0;
