@@ -166,6 +166,7 @@ fn capture_of_every_syscall_replays_cat_etc_shadow() {
     if !ebpf_available() {
         return;
     }
+    let _serial = live::exclusive();
     let dir = temp_dir("all");
     capture_cat(&dir.join("all.scap"), &[]);
     std::fs::remove_dir_all(&dir).expect("clean up");
@@ -176,6 +177,7 @@ fn capture_for_rules_replays_cat_etc_shadow_gzip() {
     if !ebpf_available() {
         return;
     }
+    let _serial = live::exclusive();
     let dir = temp_dir("rules");
     let rules = dir.join("rules.yaml");
     std::fs::write(
@@ -198,6 +200,7 @@ fn duration_stops_the_capture() {
     if !ebpf_available() {
         return;
     }
+    let _serial = live::exclusive();
     let dir = temp_dir("duration");
     let file = dir.join("d.scap");
     let out = Command::new(falcoc())

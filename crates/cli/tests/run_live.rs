@@ -148,6 +148,7 @@ fn seed_actions_raise_one_alert_each_and_nothing_else() {
     if !ebpf_available() {
         return;
     }
+    let _serial = live::exclusive();
     let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
     let port = listener.local_addr().expect("addr").port();
     let target = format!("/etc/falcoc-live-test-{}", std::process::id());
@@ -277,6 +278,7 @@ fn newest_upstream_rules_run_live() {
     if !ebpf_available() {
         return;
     }
+    let _serial = live::exclusive();
     let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus/rules/falcosecurity-rules");
     let files = [
@@ -318,6 +320,7 @@ fn a_burst_beyond_the_ring_buffer_is_counted_and_acted_on() {
     if !ebpf_available() {
         return;
     }
+    let _serial = live::exclusive();
     let dir = live::temp_dir("burst");
     let rules = dir.join("marker.yaml");
     std::fs::write(
@@ -388,7 +391,7 @@ fn a_burst_beyond_the_ring_buffer_is_counted_and_acted_on() {
     // Still detecting (the tiny ring buffer may drop this machine's other activity
     // too, so the marker is retried).
     let mut marker = None;
-    for _ in 0..10 {
+    for _ in 0..20 {
         run("cat", &["/etc/hostname"]);
         marker = sensor
             .alerts_within(Duration::from_millis(500))
@@ -418,6 +421,7 @@ fn missing_capabilities_are_named() {
     if !ebpf_available() {
         return;
     }
+    let _serial = live::exclusive();
     let dir = live::temp_dir("caps");
     let rules = dir.join("caps.yaml");
     std::fs::write(

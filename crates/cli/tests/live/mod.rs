@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Mutex, MutexGuard};
 
 /// The `falcoc` binary under test.
 pub fn falcoc() -> &'static str {
@@ -50,4 +51,12 @@ pub fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
         }
     });
     rx
+}
+
+/// Held for the whole of a live test: the tests of one binary run one at a time, so no
+/// sensor traces another test's sensor and bursts (each sensor traces every process but
+/// its own).
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
