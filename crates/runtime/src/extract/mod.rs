@@ -28,7 +28,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use falcoc_compiler::codegen::{FieldDesc, FieldId, FieldMode, Tables, ValueRef};
 use falcoc_compiler::fields::{FieldArg, FieldType, PrintFormat, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};
-use falcoc_lang::condition::ast::TransformerKind;
 use serde_json::Value;
 
 use crate::outputs::tz::{CivilTime, TimeZone};
@@ -2558,38 +2557,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     }
                     vals.push(v);
                 }
-                match kind {
-                    TransformerKind::Join => match (vals.first(), vals.get(1)) {
-                        (Some(s), Some(l)) => transform::join(s, l, out),
-                        _ => false,
-                    },
-                    TransformerKind::Concat => transform::concat(vals.iter(), out),
-                    TransformerKind::Getopt => match (vals.first(), vals.get(1)) {
-                        (Some(a), Some(o)) => {
-                            let sel = arg.as_deref().and_then(|s| s.bytes().next());
-                            transform::getopt(a, o, sel, out)
-                        }
-                        _ => false,
-                    },
-                    TransformerKind::Val => match vals.first() {
-                        Some(v) => {
-                            for x in v.iter() {
-                                out.push(x);
-                            }
-                            true
-                        }
-                        None => false,
-                    },
-                    k => {
-                        let (in_ty, in_list) = args
-                            .first()
-                            .map_or((FieldType::Charbuf, false), |a| (a.ty, a.is_list));
-                        match vals.first() {
-                            Some(v) => transform::unary(*k, in_ty, in_list, op.ty, v, out),
-                            None => false,
-                        }
-                    }
-                }
+                transform::apply(*kind, args, arg.as_deref(), op.ty, &vals, out)
             }
         }
     }

@@ -25,9 +25,8 @@ use std::sync::Arc;
 
 use falcoc_compiler::codegen::{FieldDesc, FieldId};
 use falcoc_compiler::events::PPME_PLUGINEVENT_E;
-use falcoc_compiler::fields::{FieldArg, FieldType, PrintFormat, ResolvedField};
-use falcoc_compiler::ir::{Operand, OperandKind, TransformerArity};
-use falcoc_lang::condition::ast::TransformerKind;
+use falcoc_compiler::fields::{FieldArg, PrintFormat, ResolvedField};
+use falcoc_compiler::ir::{Operand, OperandKind};
 use serde_json::Value;
 
 use crate::engine::{Engine, EventFields};
@@ -374,7 +373,7 @@ impl<'a> AuditFields<'a> {
                 }
                 true
             }
-            OperandKind::Transform { kind, args, .. } => {
+            OperandKind::Transform { kind, args, arg } => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
                     let mut v = Values::new();
@@ -383,23 +382,7 @@ impl<'a> AuditFields<'a> {
                     }
                     vals.push(v);
                 }
-                match kind {
-                    TransformerKind::Join => match (vals.first(), vals.get(1)) {
-                        (Some(s), Some(l)) => transform::join(s, l, out),
-                        _ => false,
-                    },
-                    TransformerKind::Concat => transform::concat(vals.iter(), out),
-                    k if k.is_single_arg() => {
-                        let (in_ty, in_list) = args
-                            .first()
-                            .map_or((FieldType::Charbuf, false), |a| (a.ty, a.is_list));
-                        match vals.first() {
-                            Some(v) => transform::unary(*k, in_ty, in_list, op.ty, v, out),
-                            None => false,
-                        }
-                    }
-                    _ => false,
-                }
+                transform::apply(*kind, args, arg.as_deref(), op.ty, &vals, out)
             }
         }
     }

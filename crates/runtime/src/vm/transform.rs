@@ -5,6 +5,7 @@
 
 use falcoc_compiler::codegen::ValueRef;
 use falcoc_compiler::fields::FieldType;
+use falcoc_compiler::ir::Operand;
 use falcoc_lang::condition::ast::TransformerKind;
 
 use super::Values;
@@ -120,6 +121,48 @@ pub fn b64_decode(input: &[u8]) -> Option<Vec<u8>> {
         _ => *ret.last_mut()? |= v,
     }
     (ret.len() == max_len).then_some(ret)
+}
+
+/// Applies transformer `kind` to the values of its arguments (`vals`, evaluated from the
+/// operands `args`; `arg` is the transformer's own argument, e.g. `getopt`'s option),
+/// writing a result of type `out_ty`. `false` when the result is missing.
+pub fn apply(
+    kind: TransformerKind,
+    args: &[Operand],
+    arg: Option<&str>,
+    out_ty: FieldType,
+    vals: &[Values],
+    out: &mut Values,
+) -> bool {
+    match kind {
+        TransformerKind::Join => match (vals.first(), vals.get(1)) {
+            (Some(s), Some(l)) => join(s, l, out),
+            _ => false,
+        },
+        TransformerKind::Concat => concat(vals.iter(), out),
+        TransformerKind::Getopt => match (vals.first(), vals.get(1)) {
+            (Some(a), Some(o)) => getopt(a, o, arg.and_then(|s| s.bytes().next()), out),
+            _ => false,
+        },
+        TransformerKind::Val => match vals.first() {
+            Some(v) => {
+                for x in v.iter() {
+                    out.push(x);
+                }
+                true
+            }
+            None => false,
+        },
+        k => {
+            let (in_ty, in_list) = args
+                .first()
+                .map_or((FieldType::Charbuf, false), |a| (a.ty, a.is_list));
+            match vals.first() {
+                Some(v) => unary(k, in_ty, in_list, out_ty, v, out),
+                None => false,
+            }
+        }
+    }
 }
 
 /// Applies a single-argument transformer to every value of `input` (of type `in_ty`,
