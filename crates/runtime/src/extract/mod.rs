@@ -2525,7 +2525,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
 
     /// Evaluates an output operand (a field or transformers over fields) into `out`.
     pub fn eval_operand(&mut self, op: &Operand, out: &mut Values) -> bool {
-        match &op.kind {
+        transform::eval_operand(op, out, &mut |leaf, out| match &leaf.kind {
             OperandKind::Field(rf) => {
                 let f = Field::resolve(rf, FieldMode::Plain);
                 self.get(&f, true, out)
@@ -2534,32 +2534,8 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 out.push_str(s);
                 true
             }
-            OperandKind::List(items) => {
-                for it in items {
-                    let mut v = Values::new();
-                    if !self.eval_operand(it, &mut v) {
-                        return false;
-                    }
-                    for x in v.iter() {
-                        let mut t = Vec::new();
-                        transform::c_text(x, &mut t);
-                        out.push_bytes(&t);
-                    }
-                }
-                true
-            }
-            OperandKind::Transform { kind, args, arg } => {
-                let mut vals = Vec::with_capacity(args.len());
-                for a in args {
-                    let mut v = Values::new();
-                    if !self.eval_operand(a, &mut v) {
-                        return false;
-                    }
-                    vals.push(v);
-                }
-                transform::apply(*kind, args, arg.as_deref(), op.ty, &vals, out)
-            }
-        }
+            _ => false,
+        })
     }
 
     /// The text of an output operand (`None` when missing).

@@ -356,35 +356,11 @@ impl<'a> AuditFields<'a> {
     }
 
     fn eval_operand(&self, op: &Operand, out: &mut Values) -> bool {
-        match &op.kind {
+        transform::eval_operand(op, out, &mut |leaf, out| match &leaf.kind {
             OperandKind::Field(rf) => self.field(rf, out),
             OperandKind::Literal(s) => push(out, s),
-            OperandKind::List(items) => {
-                for it in items {
-                    let mut v = Values::new();
-                    if !self.eval_operand(it, &mut v) {
-                        return false;
-                    }
-                    for x in v.iter() {
-                        let mut t = Vec::new();
-                        transform::c_text(x, &mut t);
-                        out.push_bytes(&t);
-                    }
-                }
-                true
-            }
-            OperandKind::Transform { kind, args, arg } => {
-                let mut vals = Vec::with_capacity(args.len());
-                for a in args {
-                    let mut v = Values::new();
-                    if !self.eval_operand(a, &mut v) {
-                        return false;
-                    }
-                    vals.push(v);
-                }
-                transform::apply(*kind, args, arg.as_deref(), op.ty, &vals, out)
-            }
-        }
+            _ => false,
+        })
     }
 }
 

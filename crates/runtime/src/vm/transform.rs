@@ -5,7 +5,7 @@
 
 use falcoc_compiler::codegen::ValueRef;
 use falcoc_compiler::fields::FieldType;
-use falcoc_compiler::ir::Operand;
+use falcoc_compiler::ir::{Operand, OperandKind};
 use falcoc_lang::condition::ast::TransformerKind;
 
 use super::Values;
@@ -121,6 +121,44 @@ pub fn b64_decode(input: &[u8]) -> Option<Vec<u8>> {
         _ => *ret.last_mut()? |= v,
     }
     (ret.len() == max_len).then_some(ret)
+}
+
+/// Evaluates an output operand into `out`: a list is the C text of its items' values,
+/// transformers apply to their evaluated arguments ([`apply`]); fields and literals, the
+/// leaves, are the event source's `leaf`. `false` when a value is missing.
+pub fn eval_operand(
+    op: &Operand,
+    out: &mut Values,
+    leaf: &mut impl FnMut(&Operand, &mut Values) -> bool,
+) -> bool {
+    match &op.kind {
+        OperandKind::Field(_) | OperandKind::Literal(_) => leaf(op, out),
+        OperandKind::List(items) => {
+            for it in items {
+                let mut v = Values::new();
+                if !eval_operand(it, &mut v, leaf) {
+                    return false;
+                }
+                for x in v.iter() {
+                    let mut t = Vec::new();
+                    c_text(x, &mut t);
+                    out.push_bytes(&t);
+                }
+            }
+            true
+        }
+        OperandKind::Transform { kind, args, arg } => {
+            let mut vals = Vec::with_capacity(args.len());
+            for a in args {
+                let mut v = Values::new();
+                if !eval_operand(a, &mut v, leaf) {
+                    return false;
+                }
+                vals.push(v);
+            }
+            apply(*kind, args, arg.as_deref(), op.ty, &vals, out)
+        }
+    }
 }
 
 /// Applies transformer `kind` to the values of its arguments (`vals`, evaluated from the
