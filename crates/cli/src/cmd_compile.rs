@@ -2,11 +2,18 @@
 //!
 //! * `falcoc compile --expand FILE…` prints every rule's fully expanded condition.
 //! * `falcoc compile --condition TEXT [--rules FILE]… --evttypes` prints the event types
-//!   the condition can match, one name per line, sorted.
+//!   the condition can match, one name per line, sorted: libsinsp's analysis of the parsed
+//!   condition, which does not need the condition to compile (a compile error is then
+//!   printed as a warning, and the exit code is still 0). `--libs 0.22` gives Falco
+//!   0.42.1's analysis (the one rule loading uses), the default libsinsp master's.
 
 use crate::inputs::load_paths;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use falcoc_compiler::collector::Collection;
+use falcoc_compiler::compile;
 use falcoc_compiler::events;
+use falcoc_compiler::events::analysis::Semantics;
+use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::Mode;
 
 /// Arguments of `falcoc compile`.
@@ -26,6 +33,11 @@ pub struct CompileArgs {
     /// Print the event types the condition can match, one per line, sorted.
     #[arg(long)]
     evttypes: bool,
+    /// Whose event-type analysis `--evttypes` follows: `master` (libsinsp master, default:
+    /// what the upstream `filter_ppm_codes` tests assert, with the `evt.num` invariant) or
+    /// `0.22` (libs 0.22, Falco 0.42.1, which rule loading uses).
+    #[arg(long, value_name = "LIBS", default_value = "master", value_parser = ["master", "0.22"])]
+    libs: String,
     /// Plugins (see `falcoc lint --help`).
     #[arg(long, default_value = "auto")]
     plugins: String,
@@ -50,16 +62,17 @@ pub fn run(args: CompileArgs) -> u8 {
             eprintln!("error: the rule files do not load (see `falcoc lint`)");
             return EXIT_PROBLEMS;
         }
-        return match falcoc_compiler::compile::compile_condition(&loaded.collection, text, &profile)
-        {
+        if args.evttypes {
+            let semantics = if args.libs == "0.22" {
+                Semantics::Libs022
+            } else {
+                Semantics::LibsMaster
+            };
+            return print_evttypes(&loaded.collection, text, &profile, semantics);
+        }
+        return match compile::compile_condition(&loaded.collection, text, &profile) {
             Ok(c) => {
-                if args.evttypes {
-                    for name in events::event_set_to_names(&c.event_codes, true) {
-                        println!("{name}");
-                    }
-                } else {
-                    println!("{}", c.compiled);
-                }
+                println!("{}", c.compiled);
                 EXIT_OK
             }
             Err(e) => {
@@ -78,6 +91,29 @@ pub fn run(args: CompileArgs) -> u8 {
     }
     for r in &loaded.rules {
         println!("{}: {}", r.name, r.compiled_condition);
+    }
+    EXIT_OK
+}
+
+/// `--evttypes`: the event names of the condition's event codes, one per line.
+fn print_evttypes(
+    collection: &Collection,
+    text: &str,
+    profile: &PluginProfile,
+    semantics: Semantics,
+) -> u8 {
+    let codes = match compile::condition_event_codes(collection, text, profile, semantics) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_PROBLEMS;
+        }
+    };
+    if let Err(e) = compile::compile_condition(collection, text, profile) {
+        eprintln!("warning: the condition does not compile: {e}");
+    }
+    for name in events::event_set_to_names(&codes, true) {
+        println!("{name}");
     }
     EXIT_OK
 }

@@ -690,14 +690,8 @@ pub struct StandaloneCondition {
     pub event_codes: EventSet,
 }
 
-/// Compiles `text` as a syscall rule condition, with the lists and macros of `c`:
-/// list substitution, parse, macro expansion, field checks and event types. Errors are
-/// Falco's messages.
-pub fn compile_condition(
-    c: &Collection,
-    text: &str,
-    profile: &PluginProfile,
-) -> Result<StandaloneCondition, String> {
+/// `text` with the lists of `c` substituted, parsed, and its macros expanded.
+fn expand_standalone(c: &Collection, text: &str) -> Result<Expr, String> {
     let lists = compile_lists(c);
     let mut table = MacroTable::default();
     let mut unused = HashSet::new();
@@ -716,9 +710,20 @@ pub fn compile_condition(
     let mut t = SourcedText::plain(text);
     substitute_lists(&mut t, &lists, &mut unused);
     let ast = condition::parse(&t.text).map_err(|e| e.message)?;
-    let expanded = table
+    table
         .expand(&ast, Viewer::Rule, &mut unused)
-        .map_err(|e| e.message())?;
+        .map_err(|e| e.message())
+}
+
+/// Compiles `text` as a syscall rule condition, with the lists and macros of `c`:
+/// list substitution, parse, macro expansion, field checks and event types. Errors are
+/// Falco's messages.
+pub fn compile_condition(
+    c: &Collection,
+    text: &str,
+    profile: &PluginProfile,
+) -> Result<StandaloneCondition, String> {
+    let expanded = expand_standalone(c, text)?;
     check::check_condition(&expanded, crate::fields::SYSCALL_SOURCE, profile)
         .map_err(|e| e.message)?;
     let async_names = profile.async_event_names(crate::fields::SYSCALL_SOURCE);
@@ -728,4 +733,21 @@ pub fn compile_condition(
         expanded,
         event_codes,
     })
+}
+
+/// The event codes of `text` (with the lists and macros of `c`) as libsinsp's
+/// `ppm_event_codes` of `semantics` computes them: over the parsed, expanded condition
+/// only, before its fields and constants are checked. So a condition that would not
+/// compile (an unknown field, `evt.num = 1.5`) still has event types;
+/// [`compile_condition`] reports why it does not compile. Errors: parse and macro errors,
+/// and the analysis' own errors.
+pub fn condition_event_codes(
+    c: &Collection,
+    text: &str,
+    profile: &PluginProfile,
+    semantics: events::analysis::Semantics,
+) -> Result<EventSet, String> {
+    let expanded = expand_standalone(c, text)?;
+    let async_names = profile.async_event_names(crate::fields::SYSCALL_SOURCE);
+    events::analysis::event_codes_as(&expanded, &async_names, semantics)
 }

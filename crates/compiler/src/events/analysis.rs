@@ -1,17 +1,28 @@
 //! Event-type analysis of a (macro-expanded) condition, fields.md §8: the set of event
 //! codes (and, in parallel, syscall codes) for which the condition could be true.
 //!
-//! This is a faithful port of libsinsp's `ppm_code_visitor` (filter/ppm_codes.cpp, libs
-//! 0.22.2): set algebra over the AST with negation pushed to the leaves (De Morgan), where
-//! `evt.type`/`syscall.type` checks with `=`, `==`, `!=`, `in` and a constant right side
-//! give the codes of the named events, `evt.type exists` gives the universe, and every
-//! other leaf is neutral (the universe, never complemented).
+//! This follows libsinsp's `ppm_code_visitor` (filter/ppm_codes.cpp): set algebra over the
+//! AST with negation pushed to the leaves (De Morgan's laws), because whether a set must be
+//! complemented cannot be carried through `and`/`or` nodes, only applied at a leaf. The
+//! leaves:
+//!
+//! * `evt.type`/`syscall.type` with `=`, `==`, `!=`, `in` and a constant right side give
+//!   the codes of the named events (`!=` complements them; a negation complements again);
+//!   `evt.type exists` gives the universe, complemented under negation.
+//! * Leaves whose truth is known from a runtime invariant of their field (libs master
+//!   only, [`Semantics::LibsMaster`]: `evt.num`, see `field_invariant`) give the empty set
+//!   when they can never hold and the universe when they always hold; both are real sets,
+//!   complemented under negation.
+//! * Every other leaf (other fields, other operators, unresolved macros) is neutral: the
+//!   universe, never complemented, since it says nothing about event types.
 
 use std::collections::BTreeSet;
 
 use falcoc_lang::condition::ast::{
     CmpOp, Comparison, Expr, ExprKind, Operand, OperandKind, Rhs, TransformArg,
 };
+
+use crate::fields::constant::parse_u64;
 
 use super::{
     event_names_to_sc_set, event_set_to_names, names_to_event_set, sc_set_to_event_names, EventSet,
@@ -77,8 +88,90 @@ impl Codes for ScSet {
     }
 }
 
+/// Which libsinsp's event-type analysis to follow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Semantics {
+    /// libs 0.22 (Falco 0.42.1): no field invariants, an `evt.num` check is neutral. Rule
+    /// loading uses it, so load results, routing and `falco -L` events are Falco 0.42.1's.
+    #[default]
+    Libs022,
+    /// libs master (what the upstream `filter_ppm_codes` tests assert): adds the `evt.num`
+    /// invariant, so `evt.num = 0` matches no event type.
+    LibsMaster,
+}
+
+/// What a leaf's field invariant says of it (libsinsp `invariant_result`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Invariant {
+    /// The check can never be true: it matches no event type.
+    Never,
+    /// The check is always true: it matches every event type.
+    Always,
+    /// Nothing is known; the leaf is analysed as usual.
+    Unknown,
+}
+
+/// libsinsp's `evaluate_field_invariant` (libs master): the one field with a runtime
+/// invariant is a bare `evt.num` (no transformer, no argument, no operator modifier). Every
+/// event the event loop delivers is numbered from 1 upwards (`sinsp::next` increments the
+/// counter before numbering the event), so a comparison with a constant can be decided
+/// when the constant is 0 or 1:
+///
+/// | check | with | result |
+/// |---|---|---|
+/// | `evt.num = N`, `== N` | N = 0 | never |
+/// | `evt.num != N` | N = 0 | always |
+/// | `evt.num < N` | N ≤ 1 | never |
+/// | `evt.num <= N` | N = 0 | never |
+/// | `evt.num > N` | N = 0 | always |
+/// | `evt.num >= N` | N ≤ 1 | always |
+/// | `evt.num in (…)` | empty list, or every element 0 | never |
+///
+/// Constants are read with the parser libsinsp uses for `UINT64` field values at runtime
+/// (`sinsp_numparser::tryparseu64`, `sscanf("%lu%c")`: optional leading blanks, an
+/// optional sign, decimal digits and nothing after them; `-N` wraps modulo 2^64). So
+/// `+0`, `00`, `-0` and ` 0` are 0, while `0x0`, `1.5` or `0 ` do not parse and leave the
+/// leaf undecided, as does a negative constant (a huge unsigned value) or a right side
+/// that is not a constant (a field, a list name, a transformer).
+fn field_invariant(c: &Comparison) -> Invariant {
+    let OperandKind::Field(f) = &c.left.kind else {
+        return Invariant::Unknown;
+    };
+    if f.name != "evt.num" || f.arg.is_some() || c.modifier.is_some() {
+        return Invariant::Unknown;
+    }
+    if c.op == CmpOp::In {
+        // Only a written list counts: `evt.num in name` is a single value, not a list.
+        let Rhs::List(l) = &c.right else {
+            return Invariant::Unknown;
+        };
+        let all_zero = l.items.iter().all(|v| parse_u64(&v.text) == Ok(0));
+        return if all_zero {
+            Invariant::Never
+        } else {
+            Invariant::Unknown
+        };
+    }
+    let Rhs::Value(v) = &c.right else {
+        return Invariant::Unknown;
+    };
+    let Ok(n) = parse_u64(&v.text) else {
+        return Invariant::Unknown;
+    };
+    match c.op {
+        CmpOp::Eq | CmpOp::EqEq if n == 0 => Invariant::Never,
+        CmpOp::Ne if n == 0 => Invariant::Always,
+        CmpOp::Lt if n <= 1 => Invariant::Never,
+        CmpOp::Le if n == 0 => Invariant::Never,
+        CmpOp::Gt if n == 0 => Invariant::Always,
+        CmpOp::Ge if n <= 1 => Invariant::Always,
+        _ => Invariant::Unknown,
+    }
+}
+
 struct Visitor<'a, S: Codes> {
     async_names: &'a [&'a str],
+    invariants: bool,
     last_is_evttype_field: bool,
     last_is_field_or_transformer: bool,
     inside_negation: bool,
@@ -87,9 +180,10 @@ struct Visitor<'a, S: Codes> {
 }
 
 impl<'a, S: Codes> Visitor<'a, S> {
-    fn new(async_names: &'a [&'a str]) -> Self {
+    fn new(async_names: &'a [&'a str], semantics: Semantics) -> Self {
         Visitor {
             async_names,
+            invariants: semantics == Semantics::LibsMaster,
             last_is_evttype_field: false,
             last_is_field_or_transformer: true,
             inside_negation: false,
@@ -178,6 +272,24 @@ impl<'a, S: Codes> Visitor<'a, S> {
 
     fn compare(&mut self, c: &Comparison) -> Result<(), String> {
         self.last_has_codes = false;
+        // A decided leaf is a real set (so a negation above it complements it).
+        let invariant = if self.invariants {
+            field_invariant(c)
+        } else {
+            Invariant::Unknown
+        };
+        let decided = match invariant {
+            Invariant::Never => Some(S::empty()),
+            Invariant::Always => Some(S::all()),
+            Invariant::Unknown => None,
+        };
+        if let Some(codes) = decided {
+            self.last_codes = codes;
+            self.last_has_codes = true;
+            self.last_is_evttype_field = false;
+            self.try_inversion();
+            return Ok(());
+        }
         let evttype_op =
             c.modifier.is_none() && matches!(c.op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne | CmpOp::In);
         if evttype_op {
@@ -250,13 +362,23 @@ impl<'a, S: Codes> Visitor<'a, S> {
 }
 
 /// The event codes a syscall-source condition can match (libsinsp
-/// `ppm_event_codes`). `async_names` are the asynchronous event names of the loaded plugins
-/// (e.g. `["container", "container_removed"]` with the container plugin), which map to
+/// `ppm_event_codes`) as Falco 0.42.1 computes them ([`Semantics::Libs022`]).
+/// `async_names` are the asynchronous event names of the loaded plugins (e.g.
+/// `["container", "container_removed"]` with the container plugin), which map to
 /// `asyncevent`.
 ///
 /// Errors: [`ERR_TRANSFORMER`], [`ERR_RHS_FIELD`].
 pub fn event_codes(expr: &Expr, async_names: &[&str]) -> Result<EventSet, String> {
-    let mut v = Visitor::<EventSet>::new(async_names);
+    event_codes_as(expr, async_names, Semantics::Libs022)
+}
+
+/// [`event_codes`] with the analysis of the libsinsp `semantics` names.
+pub fn event_codes_as(
+    expr: &Expr,
+    async_names: &[&str],
+    semantics: Semantics,
+) -> Result<EventSet, String> {
+    let mut v = Visitor::<EventSet>::new(async_names, semantics);
     v.expr(expr)?;
     Ok(v.last_codes)
 }
@@ -264,7 +386,7 @@ pub fn event_codes(expr: &Expr, async_names: &[&str]) -> Result<EventSet, String
 /// The syscall codes a syscall-source condition can match (libsinsp `ppm_sc_codes`),
 /// used for kernel-side syscall selection.
 pub fn sc_codes(expr: &Expr, async_names: &[&str]) -> Result<ScSet, String> {
-    let mut v = Visitor::<ScSet>::new(async_names);
+    let mut v = Visitor::<ScSet>::new(async_names, Semantics::Libs022);
     v.expr(expr)?;
     Ok(v.last_codes)
 }

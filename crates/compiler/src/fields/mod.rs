@@ -13,7 +13,7 @@
 //! Data: `builtin_fields.tsv`, `plugin_fields.tsv`, `services.tsv` next to this file,
 //! compiled in and parsed once.
 
-mod constant;
+pub(crate) mod constant;
 mod resolve;
 mod services;
 mod types;
