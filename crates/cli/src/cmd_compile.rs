@@ -54,7 +54,7 @@ pub fn run(args: CompileArgs) -> u8 {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
-            return EXIT_USAGE;
+            return e.exit_code();
         }
     };
     if let Some(text) = &args.condition {

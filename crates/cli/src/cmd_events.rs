@@ -49,7 +49,7 @@ pub fn run(args: EventsArgs) -> u8 {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
-            return EXIT_USAGE;
+            return e.exit_code();
         }
     };
     if loaded.has_errors() {

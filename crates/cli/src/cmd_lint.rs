@@ -1,5 +1,7 @@
 //! `falcoc lint FILE…`: loads the files in order, as Falco would, and reports every
-//! problem found.
+//! problem found. `falcoc lint -c falco.yaml` lints the rule files the configuration's
+//! `rules_files` (or `rules_file`) names, files and directories, in the order Falco loads
+//! them; `-r RULES` (repeatable) replaces that list, as Falco's `-r` does.
 
 use crate::inputs::load_paths;
 use crate::render;
@@ -26,9 +28,17 @@ pub enum Format {
 /// Arguments of `falcoc lint`.
 #[derive(clap::Args)]
 pub struct LintArgs {
-    /// Rule files, in load order.
-    #[arg(required_unless_present = "list_lints")]
+    /// Rule files, in load order (each read as given, as `falco -V FILE` reads it).
+    #[arg(required_unless_present_any = ["list_lints", "config", "rules"], conflicts_with = "rules")]
     files: Vec<std::path::PathBuf>,
+    /// A `falco.yaml` whose `rules_files` (or `rules_file`) list is linted when no file is
+    /// given: files and directories (their `*.yaml`/`*.yml` files in name order), in order.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// A rule file or directory to lint (repeatable, in order) instead of the
+    /// configuration's `rules_files`, as Falco's `-r`.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    rules: Vec<std::path::PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -146,11 +156,26 @@ pub fn run(args: LintArgs) -> u8 {
     } else {
         Mode::AllProblems
     };
-    let loaded = match load_paths(&args.files, &args.plugins, mode) {
+    let paths = if args.files.is_empty() {
+        let config = match crate::setup::load_config(args.config.as_deref(), &[]) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        match crate::setup::rule_paths(&args.rules, &config) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        args.files.clone()
+    };
+    let loaded = match load_paths(&paths, &args.plugins, mode) {
         Ok((l, _)) => l,
         Err(e) => {
             eprintln!("error: {e}");
-            return EXIT_USAGE;
+            return e.exit_code();
         }
     };
     let files: Vec<SourceFile> = loaded.files.iter().map(|f| f.source_file()).collect();

@@ -1,4 +1,4 @@
-//! `falcoc replay -r RULES… CAPTURE [-c falco.yaml] [-o key=value]… [--json]`: replays a
+//! `falcoc replay [-r RULES]… CAPTURE [-c falco.yaml] [-o key=value]… [--json]`: replays a
 //! capture through the state and the rule engine and delivers the alerts as Falco does
 //! (text lines, or JSON objects with `--json` / `json_output: true`) through the output
 //! channels of the configuration ([`falcoc_runtime::outputs::Outputs`]: `stdout_output`,
@@ -14,10 +14,14 @@
 //! a channel did not deliver are reported as dropped, with the reason it was given up
 //! (`Outputs::flush_and_close`).
 //!
-//! Exit codes: 0 replayed (alerts or not); 1 the rules do not load, or the capture is
-//! corrupt (reported with its byte offset after the alerts of the events before it);
-//! 2 usage errors: unreadable files, a bad configuration or `-o` option, a file that is
-//! not a capture at all.
+//! The rules are the `-r` files and directories, else the configuration's `rules_files`
+//! (as Falco loads them: [`crate::setup::rule_paths`]).
+//!
+//! Exit codes: 0 replayed (alerts or not); 1 the rules do not load (a rule file that
+//! cannot be read included, as in Falco), or the capture is corrupt (reported with its
+//! byte offset after the alerts of the events before it); 2 usage errors: no rule files,
+//! an unreadable capture or configuration, a bad configuration or `-o` option, a file that
+//! is not a capture at all.
 //!
 //! `--source k8s_audit FILE.json…` replays Kubernetes audit events instead (see
 //! [`falcoc_runtime::k8saudit`]): each file is one JSON payload (an `Event`, an
@@ -30,8 +34,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::inputs::InputError;
 use crate::setup::{
     close_timeout, engine_options, load_config, load_rules, open_outputs, print_output_report,
+    rule_paths,
 };
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_runtime::config::Config;
@@ -43,8 +49,9 @@ use falcoc_runtime::scap::Reader;
 /// Arguments of `falcoc replay`.
 #[derive(clap::Args)]
 pub struct ReplayArgs {
-    /// A rule file (repeat for several, loaded in order).
-    #[arg(short = 'r', long = "rules", value_name = "RULES", required = true)]
+    /// A rule file or directory (repeat for several, loaded in order); replaces the
+    /// `rules_files` of the configuration, as Falco's `-r` does.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
     rules: Vec<PathBuf>,
     /// The capture to replay (`.scap`, plain or gzip); with `--source k8s_audit`, one or
     /// more files of audit events (JSON).
@@ -55,7 +62,7 @@ pub struct ReplayArgs {
     source: String,
     /// A `falco.yaml` (default: the alert settings of Falco's shipped file: the code
     /// defaults with `append_output: [{suggested_output: true}]`, and `stdout_output`
-    /// enabled). Used keys: `priority`, `rules`, `rule_matching`, `append_output`,
+    /// enabled). Used keys: `rules_files` (or `rules_file`; without `-r`), `priority`, `rules`, `rule_matching`, `append_output`,
     /// `json_output`, `json_include_*`, `time_format_iso_8601`, `buffered_outputs`,
     /// `outputs`, `outputs_queue`, `output_timeout`, `stdout_output`, `file_output`,
     /// `program_output`, `http_output`, `syslog_output`.
@@ -84,18 +91,25 @@ pub fn run(args: ReplayArgs) -> u8 {
         eprintln!("error: replay takes one capture (several files only with --source k8s_audit)");
         return EXIT_USAGE;
     }
+    let paths = match rule_paths(&args.rules, &config) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let plugins = if k8s && args.plugins == "auto" {
-        match k8s_audit_plugins(&args.rules) {
+        match k8s_audit_plugins(&paths) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");
-                return EXIT_USAGE;
+                return e.exit_code();
             }
         }
     } else {
         args.plugins.clone()
     };
-    let (loaded, profile) = match load_rules(&args.rules, &plugins) {
+    let (loaded, profile) = match load_rules(&paths, &plugins) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -187,7 +201,7 @@ fn print_summary(engine: &Engine, events: u64, alerts: u64, replayed: Duration) 
 
 /// `--plugins auto` for `--source k8s_audit`: the plugins the rule files declare, plus
 /// the k8saudit plugin (unless a variant is declared) and the json plugin.
-fn k8s_audit_plugins(rules: &[PathBuf]) -> Result<String, String> {
+fn k8s_audit_plugins(rules: &[PathBuf]) -> Result<String, InputError> {
     let contents = crate::inputs::read_files(rules)?;
     let inputs: Vec<falcoc_compiler::load::Input> = contents
         .iter()

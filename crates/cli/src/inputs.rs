@@ -4,17 +4,57 @@
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Loaded, Mode};
 use falcoc_lang::rulefile::ReadResult;
+use std::fmt;
 use std::path::PathBuf;
 
-/// Reads every file; an unreadable file is a usage/I-O error.
-pub fn read_files(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
+use crate::{EXIT_PROBLEMS, EXIT_USAGE};
+
+/// Why rule files could not be loaded at all.
+#[derive(Debug)]
+pub enum InputError {
+    /// A rule file cannot be read (missing, a directory, no permission): Falco's fatal
+    /// `Could not open file PATH for reading`, exit 1.
+    Unreadable {
+        /// The path as given.
+        path: String,
+        /// What the system said.
+        reason: std::io::Error,
+    },
+    /// A bad `--plugins` value: a usage error.
+    Plugins(String),
+}
+
+impl InputError {
+    /// The exit code: 1 for an unreadable rule file (as Falco), 2 for a usage error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            InputError::Unreadable { .. } => EXIT_PROBLEMS,
+            InputError::Plugins(_) => EXIT_USAGE,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::Unreadable { path, reason } => {
+                write!(f, "Could not open file {path} for reading ({reason})")
+            }
+            InputError::Plugins(e) => write!(f, "--plugins: {e}"),
+        }
+    }
+}
+
+/// Reads every file, in order; the first unreadable one is the error.
+pub fn read_files(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, InputError> {
     paths
         .iter()
         .map(|p| {
             let name = p.display().to_string();
-            std::fs::read(p)
-                .map(|b| (name.clone(), b))
-                .map_err(|e| format!("cannot read {name}: {e}"))
+            match std::fs::read(p) {
+                Ok(b) => Ok((name, b)),
+                Err(reason) => Err(InputError::Unreadable { path: name, reason }),
+            }
         })
         .collect()
 }
@@ -42,14 +82,14 @@ pub fn load_paths(
     paths: &[PathBuf],
     plugins: &str,
     mode: Mode,
-) -> Result<(Loaded, PluginProfile), String> {
+) -> Result<(Loaded, PluginProfile), InputError> {
     let contents = read_files(paths)?;
     let inputs: Vec<Input> = contents
         .iter()
         .map(|(n, b)| Input { name: n, bytes: b })
         .collect();
     let read = read_inputs(&inputs);
-    let profile = profile(plugins, &read).map_err(|e| format!("--plugins: {e}"))?;
+    let profile = profile(plugins, &read).map_err(InputError::Plugins)?;
     let loaded = load_read(
         read,
         &LoadOptions {

@@ -70,8 +70,22 @@ pub fn load_config(path: Option<&Path>, overrides: &[String]) -> Result<Config, 
     Ok(config)
 }
 
-/// The rule files to load: `-r` paths if given, else the configuration's `rules_files`
-/// (a directory stands for its `.yaml`/`.yml` files in name order, as in Falco).
+/// Falco's error when neither `-r` nor the configuration names a rule file.
+pub const NO_RULE_FILES: &str =
+    "You must specify at least one rules file/directory via -r or a rules_file entry in falco.yaml";
+
+/// The rule files to load, as Falco's `load_rules_files` finds them: the `-r` entries if
+/// any are given (they replace the configuration's list, as Falco's `-r` does), else the
+/// configuration's `rules_files` (or the older `rules_file`), in order. Each entry is:
+///
+/// * a directory: its regular files (symbolic links followed, subdirectories not entered),
+///   sorted by path, that are rule-file names ([`is_rule_file_name`]);
+/// * anything else: the path itself if it is a rule-file name. A missing file is kept, so
+///   reading it fails later with Falco's `Could not open file … for reading`.
+///
+/// Entries that are not rule-file names are skipped as Falco skips them, with a warning
+/// where the skip may surprise (Falco is silent): see `warn_skipped`. Error: no entries at all ([`NO_RULE_FILES`]), or an unreadable
+/// directory.
 pub fn rule_paths(cli: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
     let entries: Vec<PathBuf> = if cli.is_empty() {
         config.rules_files.iter().map(PathBuf::from).collect()
@@ -79,34 +93,67 @@ pub fn rule_paths(cli: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, Stri
         cli.to_vec()
     };
     if entries.is_empty() {
-        return Err("no rule files: give -r RULES or rules_files in falco.yaml".to_string());
+        return Err(NO_RULE_FILES.to_string());
     }
     let mut out = Vec::new();
     for e in entries {
         if e.is_dir() {
             let rd = std::fs::read_dir(&e)
                 .map_err(|err| format!("cannot read {}: {err}", e.display()))?;
-            let mut files: Vec<PathBuf> = rd
+            // Falco sorts the path strings (byte order), then filters them.
+            let mut files: Vec<(String, PathBuf)> = rd
                 .filter_map(|d| d.ok().map(|d| d.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .filter(|p| p.is_file())
+                .map(|p| (p.to_string_lossy().into_owned(), p))
                 .collect();
             files.sort();
-            out.extend(files);
-        } else {
+            for (name, p) in files {
+                if is_rule_file_name(&name) {
+                    out.push(p);
+                } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                    // Other files of a rules directory (READMEs…) are skipped quietly.
+                    warn_skipped(&p);
+                }
+            }
+        } else if is_rule_file_name(&e.to_string_lossy()) {
             out.push(e);
+        } else {
+            warn_skipped(&e);
         }
     }
     Ok(out)
 }
 
-/// Loads rule files as Falco does; load errors are printed (exit 1), unreadable files
-/// are usage errors (exit 2).
+/// The warning for a rule file Falco does not load (where Falco is silent): a named entry
+/// that is not a rule-file name, or a directory's `.yaml`/`.yml` file that fails Falco's
+/// match.
+fn warn_skipped(p: &Path) {
+    eprintln!(
+        "warning: {} is not loaded: Falco loads only paths matching *.yaml or *.yml",
+        p.display()
+    );
+}
+
+/// Falco's test for a rule-file path: `matches_wildcard("*.yaml", path)` or the same with
+/// `*.yml`. Its wildcard match looks for the *first* occurrence of `.yaml` (`.yml`) and
+/// needs it to end the path, so `a.yaml` matches but `rules.yaml.d/a.yaml` (whose first
+/// `.yaml` is in the directory name) and `a.yaml.yaml` do not.
+pub fn is_rule_file_name(path: &str) -> bool {
+    let ends_with_first = |suffix: &str| {
+        path.find(suffix)
+            .is_some_and(|i| i + suffix.len() == path.len())
+    };
+    ends_with_first(".yaml") || ends_with_first(".yml")
+}
+
+/// Loads rule files as Falco does; load errors and unreadable files are printed (exit 1,
+/// as Falco's), a bad `--plugins` is a usage error (exit 2).
 pub fn load_rules(paths: &[PathBuf], plugins: &str) -> Result<(Loaded, PluginProfile), u8> {
     let (loaded, profile) = match load_paths(paths, plugins, Mode::Falco) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
-            return Err(EXIT_USAGE);
+            return Err(e.exit_code());
         }
     };
     if loaded.has_errors() {

@@ -29,7 +29,7 @@ fn exit_codes() {
     assert_eq!(falcoc(&["lint", BROKEN]).0, Some(1));
     assert_eq!(falcoc(&["lint", WARNS]).0, Some(0));
     assert_eq!(falcoc(&["lint", "--strict", WARNS]).0, Some(1));
-    assert_eq!(falcoc(&["lint", "no/such/file.yaml"]).0, Some(2));
+    assert_eq!(falcoc(&["lint", "no/such/file.yaml"]).0, Some(1));
     assert_eq!(falcoc(&["lint", "--format", "nope", CLEAN]).0, Some(2));
     assert_eq!(falcoc(&["lint", "--deny", "FC999", CLEAN]).0, Some(2));
 }

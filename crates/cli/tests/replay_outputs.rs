@@ -428,10 +428,11 @@ fn bad_configuration_exits_2_with_a_location() {
         "{}",
         text(&out.stderr)
     );
+    // A rule file that cannot be read is Falco's fatal error (exit 1).
     let out = run_replay(&[], &[], "no/such/rules.yaml");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("cannot read no/such/rules.yaml"),
+        text(&out.stderr).contains("Could not open file no/such/rules.yaml for reading"),
         "{}",
         text(&out.stderr)
     );
