@@ -144,6 +144,21 @@ fn unwritable_file_is_a_usage_error() {
 }
 
 #[test]
+fn unreadable_rules_are_falcos_fatal_error() {
+    let dir = temp_dir("rules");
+    let file = dir.join("x.scap");
+    let file = file.to_str().expect("utf-8 temp path");
+    let out = capture(&["-w", file, "-r", "/nonexistent-rules.yaml"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Could not open file /nonexistent-rules.yaml for reading"),
+        "{err}"
+    );
+    assert!(!Path::new(file).exists(), "left a file");
+}
+
+#[test]
 fn bad_arguments_are_usage_errors() {
     let dir = temp_dir("usage");
     let file = dir.join("x.scap");
@@ -151,7 +166,6 @@ fn bad_arguments_are_usage_errors() {
     for args in [
         vec!["-w", file, "--duration", "-1"],
         vec!["-w", file, "--ring-buffer-kb", "0"],
-        vec!["-w", file, "-r", "/nonexistent-rules.yaml"],
         vec!["--duration", "1"],
     ] {
         let out = capture(&args);
