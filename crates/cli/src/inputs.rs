@@ -61,20 +61,7 @@ pub fn read_files(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, InputErro
 
 /// The plugin profile named on the command line (`auto` is decided from the files).
 pub fn profile(spec: &str, files: &[ReadResult]) -> Result<PluginProfile, String> {
-    match spec {
-        "auto" => Ok(falcoc_compiler::load::auto_profile_of(files)),
-        "all" => Ok(PluginProfile::all()),
-        "container" => Ok(PluginProfile::container_only()),
-        "none" => Ok(PluginProfile::none()),
-        list => {
-            let names: Vec<&str> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            PluginProfile::from_names(&names)
-        }
-    }
+    falcoc_compiler::load::profile_for(spec, files)
 }
 
 /// Reads `paths` and loads them in order with the plugins `plugins` names.

@@ -5,6 +5,7 @@ mod cmd_capture;
 mod cmd_compile;
 mod cmd_events;
 mod cmd_lint;
+mod cmd_lsp;
 mod cmd_parse;
 mod cmd_replay;
 mod cmd_run;
@@ -50,6 +51,8 @@ enum Command {
     Run(cmd_run::RunArgs),
     /// Write what the live eBPF probe sees to a scap capture file.
     Capture(cmd_capture::CaptureArgs),
+    /// Run the language server for editors (LSP over stdio).
+    Lsp(cmd_lsp::LspArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => cmd_replay::run(a),
         Command::Run(a) => cmd_run::run(a),
         Command::Capture(a) => cmd_capture::run(a),
+        Command::Lsp(a) => cmd_lsp::run(a),
     };
     ExitCode::from(code)
 }

@@ -358,6 +358,26 @@ pub fn auto_profile(inputs: &[Input<'_>]) -> PluginProfile {
     auto_profile_of(&read_inputs(inputs))
 }
 
+/// The profile a `--plugins`-style specification names: `auto` ([`auto_profile_of`] the
+/// files), `all`, `container`, `none`, or a comma-separated list of plugin names (an
+/// unknown name is an error).
+pub fn profile_for(spec: &str, files: &[ReadResult]) -> Result<PluginProfile, String> {
+    match spec {
+        "auto" => Ok(auto_profile_of(files)),
+        "all" => Ok(PluginProfile::all()),
+        "container" => Ok(PluginProfile::container_only()),
+        "none" => Ok(PluginProfile::none()),
+        list => {
+            let names: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            PluginProfile::from_names(&names)
+        }
+    }
+}
+
 /// [`auto_profile`] of files already read.
 pub fn auto_profile_of(files: &[ReadResult]) -> PluginProfile {
     let mut names: Vec<&'static str> = vec!["container"];

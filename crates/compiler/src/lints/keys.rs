@@ -33,6 +33,23 @@ const PLUGIN_KEYS: &[&str] = &["name", "version", "alternatives"];
 /// Keys of a plugin alternative (§2.2).
 const ALTERNATIVE_KEYS: &[&str] = &["name", "version"];
 
+/// The keys Falco accepts on an item of `kind` (empty for unknown items).
+pub(crate) fn item_keys(kind: ItemKind) -> &'static [&'static str] {
+    match kind {
+        ItemKind::List => LIST_KEYS,
+        ItemKind::Macro => MACRO_KEYS,
+        ItemKind::Rule => RULE_KEYS,
+        ItemKind::RequiredEngineVersion => &["required_engine_version"],
+        ItemKind::RequiredPluginVersions => &["required_plugin_versions"],
+        ItemKind::Unknown => &[],
+    }
+}
+
+/// The keys Falco accepts on an exception of a rule.
+pub(crate) fn exception_keys() -> &'static [&'static str] {
+    EXCEPTION_KEYS
+}
+
 /// The mappings of an item whose keys we check: (what, mapping, accepted keys).
 fn mappings(item: &Item) -> Vec<(&'static str, &Mapping, &'static [&'static str])> {
     let mut v: Vec<(&'static str, &Mapping, &'static [&'static str])> = Vec::new();

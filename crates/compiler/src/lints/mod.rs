@@ -293,6 +293,17 @@ pub fn lookup(key: &str) -> Option<&'static LintRule> {
     REGISTRY.iter().find(|r| r.matches(key))
 }
 
+/// The keys Falco accepts on a top-level item of `kind` (what FC008 checks against),
+/// e.g. for completion in an editor.
+pub fn item_keys(kind: ItemKind) -> &'static [&'static str] {
+    keys::item_keys(kind)
+}
+
+/// The keys Falco accepts on an exception (`name`, `fields`, `comps`, `values`).
+pub fn exception_keys() -> &'static [&'static str] {
+    keys::exception_keys()
+}
+
 /// Level overrides, applied in order (a later override wins); built from the command
 /// line's `--warn`, `--deny` and `--allow` options in the order given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
