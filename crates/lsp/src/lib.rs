@@ -1,7 +1,7 @@
 //! `falcoc lsp`: a language server for Falco rule files (LSP 3.17 over stdio).
 //!
 //! The server keeps the texts of the open documents and loads each rule set with
-//! [`falcoc_compiler::load`] exactly as `falcoc lint` does (all-problems mode, falcoc's
+//! [`falcoc_compiler::load()`] exactly as `falcoc lint` does (all-problems mode, falcoc's
 //! lints at their default levels), so the editor shows the same codes at the same spans.
 //! A rule set is the files a `falco.yaml` (`rules_files`) or the client's settings name, in
 //! that order ([`config`]); a file outside it is a rule set of its own.
