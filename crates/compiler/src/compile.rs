@@ -125,18 +125,16 @@ impl CompileCache {
         r
     }
 
+    /// The checked IR of `expanded` (whose canonical print is `printed`).
     fn check(
         &mut self,
         text: &str,
         expanded: &Expr,
+        printed: &str,
         source: &str,
         profile: &PluginProfile,
     ) -> Result<Checked, check::CheckError> {
-        let key = (
-            text.to_string(),
-            condition::print::as_string(expanded),
-            source.to_string(),
-        );
+        let key = (text.to_string(), printed.to_string(), source.to_string());
         if let Some(r) = self.checked.get(&key) {
             return r.clone();
         }
@@ -563,7 +561,14 @@ fn compile_rule(
     macro_used.extend(used_macros.iter().cloned());
 
     // Check fields, types, operators, constants.
-    let checked = match cache.check(&text.text, &expanded, &r.source, opts.profile) {
+    let compiled_condition = condition::print::as_string(&expanded);
+    let checked = match cache.check(
+        &text.text,
+        &expanded,
+        &compiled_condition,
+        &r.source,
+        opts.profile,
+    ) {
         Ok(c) => c,
         Err(e) => {
             for w in &e.warnings {
@@ -634,7 +639,6 @@ fn compile_rule(
         }
     }
 
-    let compiled_condition = condition::print::as_string(&expanded);
     Ok((
         Some(CompiledRule {
             name: r.name.clone(),

@@ -76,12 +76,38 @@ impl Loaded {
     }
 }
 
-/// Reads `inputs` (no I/O: they are bytes) with the rule-file reader.
+/// Reads `inputs` (no I/O: they are bytes) with the rule-file reader, in order. Files are
+/// independent until they are loaded, so several are read on as many threads as the
+/// machine has cores (YAML reading is a third of the work of linting the stock rule
+/// files); the results are the same as reading them one after the other.
 pub fn read_inputs(inputs: &[Input<'_>]) -> Vec<ReadResult> {
-    inputs
-        .iter()
-        .map(|i| read_rules_file(i.name, i.bytes))
-        .collect()
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(inputs.len());
+    if threads <= 1 {
+        return inputs
+            .iter()
+            .map(|i| read_rules_file(i.name, i.bytes))
+            .collect();
+    }
+    let chunk = inputs.len().div_ceil(threads);
+    let read_chunk = |c: &[Input<'_>]| -> Vec<ReadResult> {
+        c.iter().map(|i| read_rules_file(i.name, i.bytes)).collect()
+    };
+    std::thread::scope(|scope| {
+        let mut chunks = inputs.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks.map(|c| scope.spawn(move || read_chunk(c))).collect();
+        let mut out = read_chunk(first);
+        for h in others {
+            match h.join() {
+                Ok(r) => out.extend(r),
+                // The reader catches its parser's panics; anything else is a bug: re-raise.
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        out
+    })
 }
 
 /// Loads `inputs` in order into one engine.

@@ -17,7 +17,7 @@
 
 pub mod analysis;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use crate::fields::{FieldType, PrintFormat};
@@ -266,6 +266,12 @@ impl EventInfo {
 struct Tables {
     events: Vec<EventInfo>,
     sc_names: Vec<&'static str>,
+    /// For each name of events `2..`, the codes of those events (`names_to_event_set`).
+    codes_by_name: HashMap<&'static str, EventSet>,
+    /// The set of `sc_names` (the empty name of unused slots included).
+    sc_name_set: HashSet<&'static str>,
+    /// `all_sc_set`.
+    all_sc: ScSet,
 }
 
 fn parse_param(text: &'static str) -> Option<EventParam> {
@@ -336,7 +342,24 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
             }
         }
     }
-    Tables { events, sc_names }
+    let mut codes_by_name: HashMap<&'static str, EventSet> = HashMap::new();
+    for e in events.iter().skip(2) {
+        codes_by_name.entry(e.name).or_default().insert(e.code);
+    }
+    let sc_name_set = sc_names.iter().copied().collect();
+    let all_sc = sc_names
+        .iter()
+        .enumerate()
+        .filter(|(c, n)| *c != 0 && !n.is_empty())
+        .map(|(c, _)| c as u16)
+        .collect();
+    Tables {
+        events,
+        sc_names,
+        codes_by_name,
+        sc_name_set,
+        all_sc,
+    }
 });
 
 /// The whole event table, indexed by code (`events()[c].code == c`).
@@ -413,12 +436,15 @@ impl<const N: usize> CodeSet<N> {
     }
 
     /// Every code `0..N`.
-    pub fn full() -> Self {
-        let mut s = Self::new();
-        for c in 0..N {
-            s.insert(c as u16);
+    pub const fn full() -> Self {
+        let mut bits = [0u64; 8];
+        let mut w = 0;
+        while w < bits.len() && w * 64 < N {
+            let n = N - w * 64;
+            bits[w] = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+            w += 1;
         }
-        s
+        CodeSet { bits }
     }
 
     /// Adds `code` (codes `>= N` are ignored).
@@ -504,10 +530,7 @@ pub fn all_event_set() -> EventSet {
 
 /// Every named syscall code except `unknown` (libsinsp `all_sc_set`).
 pub fn all_sc_set() -> ScSet {
-    syscalls()
-        .filter(|(c, _)| *c != 0)
-        .map(|(c, _)| c)
-        .collect()
+    TABLES.all_sc.clone()
 }
 
 /// libsinsp `names_to_event_set`: the event codes of the given `evt.type` names.
@@ -522,22 +545,22 @@ pub fn names_to_event_set<'a, I>(names: I, async_names: &[&str]) -> EventSet
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let names: BTreeSet<&str> = names.into_iter().collect();
-    let mut remaining = names.clone();
     let mut set = EventSet::new();
-    for e in events().iter().skip(2) {
-        if names.contains(e.name) {
-            set.insert(e.code);
-            remaining.remove(e.name);
+    let mut generic = false;
+    for name in names {
+        let mut matched = false;
+        if let Some(codes) = TABLES.codes_by_name.get(name) {
+            set = set.union(codes);
+            matched = true;
         }
-    }
-    for a in async_names {
-        if names.contains(a) {
+        if async_names.contains(&name) {
             set.insert(PPME_ASYNCEVENT_E);
-            remaining.remove(a);
+            matched = true;
         }
+        // Only a name no event matched stands for a generic syscall.
+        generic |= !matched && TABLES.sc_name_set.contains(name);
     }
-    if !remaining.is_empty() && TABLES.sc_names.iter().any(|n| remaining.contains(n)) {
+    if generic {
         set.insert(PPME_GENERIC_E);
         set.insert(PPME_GENERIC_X);
     }

@@ -18,6 +18,9 @@ pub(crate) fn fc002(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     if lists.is_empty() {
         return;
     }
+    let lists = ListNames::new(lists);
+    // The same words recur in many conditions: decide each once.
+    let mut decided: HashMap<String, Option<&str>> = HashMap::new();
     for ci in &cx.conds {
         let Some(expr) = &ci.expr else { continue };
         let mut values: Vec<Value> = Vec::new();
@@ -36,10 +39,19 @@ pub(crate) fn fc002(cx: &Cx<'_>, out: &mut Vec<Hit>) {
             }
         });
         for v in values {
-            if cx.loaded.collection.list(&v.text).is_some() {
-                continue;
-            }
-            let Some(name) = list_suggestion(&v.text, &lists) else {
+            let name = match decided.get(v.text.as_str()) {
+                Some(d) => *d,
+                None => {
+                    let d = if cx.loaded.collection.list(&v.text).is_some() {
+                        None
+                    } else {
+                        list_suggestion(&v.text, &lists)
+                    };
+                    decided.insert(v.text.clone(), d);
+                    d
+                }
+            };
+            let Some(name) = name else {
                 continue;
             };
             out.push(
@@ -57,8 +69,21 @@ pub(crate) fn fc002(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     }
 }
 
+/// The defined list names with their [`stem`]s, computed once.
+struct ListNames<'l> {
+    names: Vec<(&'l str, String)>,
+}
+
+impl<'l> ListNames<'l> {
+    fn new(names: Vec<&'l str>) -> Self {
+        ListNames {
+            names: names.into_iter().map(|n| (n, stem(n))).collect(),
+        }
+    }
+}
+
 /// The defined list `word` most likely misspells, if any.
-fn list_suggestion<'l>(word: &str, lists: &[&'l str]) -> Option<&'l str> {
+fn list_suggestion<'l>(word: &str, lists: &ListNames<'l>) -> Option<&'l str> {
     let ident = word.len() >= 4
         && word
             .bytes()
@@ -67,17 +92,16 @@ fn list_suggestion<'l>(word: &str, lists: &[&'l str]) -> Option<&'l str> {
     if !ident {
         return None;
     }
-    let stem_w = stem(word);
-    if let Some(n) = lists
-        .iter()
-        .find(|n| **n != word && stem(n) == stem_w && word.contains('_'))
-    {
-        return Some(n);
+    if word.contains('_') {
+        let stem_w = stem(word);
+        if let Some((n, _)) = lists.names.iter().find(|(n, s)| *n != word && *s == stem_w) {
+            return Some(n);
+        }
     }
     let max = if word.len() >= 8 { 2 } else { 1 };
     let mut best: Option<(usize, &str)> = None;
-    for n in lists {
-        if n.len() < 5 || *n == word {
+    for (n, _) in &lists.names {
+        if n.len() < 5 || *n == word || n.len().abs_diff(word.len()) > max {
             continue;
         }
         if let Some(d) = distance(word, n, max) {
@@ -181,7 +205,11 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let lists = ["shell_binaries", "sensitive_file_names", "known_hosts"];
+        let lists = ListNames::new(vec![
+            "shell_binaries",
+            "sensitive_file_names",
+            "known_hosts",
+        ]);
         assert_eq!(
             list_suggestion("shell_binary", &lists),
             Some("shell_binaries")

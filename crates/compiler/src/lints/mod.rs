@@ -500,6 +500,31 @@ impl CondItem<'_> {
     }
 }
 
+/// Parses every condition, on as many threads as there are cores (the conditions are
+/// independent; a few hundred of them are a good part of linting a large rule set).
+fn parse_all(conds: &mut [CondItem<'_>]) {
+    let parse = |c: &mut CondItem<'_>| c.expr = condition::parse(c.scalar.value()).ok();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(conds.len() / 64)
+        .max(1);
+    if threads == 1 {
+        conds.iter_mut().for_each(parse);
+        return;
+    }
+    let chunk = conds.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut chunks = conds.chunks_mut(chunk);
+        let first = chunks.next();
+        for c in chunks {
+            scope.spawn(move || c.iter_mut().for_each(parse));
+        }
+        if let Some(c) = first {
+            c.iter_mut().for_each(parse);
+        }
+    });
+}
+
 /// What every lint can look at.
 pub(crate) struct Cx<'a> {
     loaded: &'a Loaded,
@@ -523,9 +548,10 @@ impl<'a> Cx<'a> {
                 file,
                 item,
                 scalar,
-                expr: condition::parse(scalar.value()).ok(),
+                expr: None,
             });
         }
+        parse_all(&mut conds);
         Cx {
             loaded,
             profile: PluginProfile::all(),

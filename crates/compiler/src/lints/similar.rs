@@ -4,34 +4,57 @@
 /// substitutions and transpositions of adjacent characters each cost 1), compared
 /// ASCII-case-insensitively; `None` as soon as it must exceed `max`.
 pub(crate) fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        // Bytes are characters: no conversion, no allocation for the words themselves.
+        return osa(a.as_bytes(), b.as_bytes(), max, |x, y| {
+            x.eq_ignore_ascii_case(y)
+        });
+    }
     let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
     let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
+    osa(&a, &b, max, |x, y| x == y)
+}
+
+/// The optimal-string-alignment distance of two sequences under `eq`, or `None` once a
+/// whole row exceeds `max`.
+fn osa<T: Copy>(a: &[T], b: &[T], max: usize, eq: impl Fn(&T, &T) -> bool) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    // Three rows; on the stack for the usual word lengths.
+    let mut stack = [0usize; 3 * 64];
+    let mut heap = Vec::new();
+    let rows: &mut [usize] = if 3 * w <= stack.len() {
+        &mut stack[..3 * w]
+    } else {
+        heap.resize(3 * w, 0);
+        &mut heap
+    };
+    let (mut p2, mut p1, mut cu) = (0, w, 2 * w);
+    for (j, v) in rows[p1..p1 + w].iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=a.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
+        rows[cu] = i;
+        let mut row_min = i;
         for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+            let cost = usize::from(!eq(&a[i - 1], &b[j - 1]));
+            let mut v = (rows[p1 + j] + 1)
+                .min(rows[cu + j - 1] + 1)
+                .min(rows[p1 + j - 1] + cost);
+            if i > 1 && j > 1 && eq(&a[i - 1], &b[j - 2]) && eq(&a[i - 2], &b[j - 1]) {
+                v = v.min(rows[p2 + j - 2] + 1);
             }
-            cur[j] = v;
+            rows[cu + j] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
             return None;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        (p2, p1, cu) = (p1, cu, p2);
     }
-    let d = prev[b.len()];
+    let d = rows[p1 + b.len()];
     (d <= max).then_some(d)
 }
 
@@ -81,6 +104,13 @@ mod tests {
         assert_eq!(distance("condtion", "condition", 2), Some(1));
         assert_eq!(distance("abc", "xyz", 2), None);
         assert_eq!(distance("Priority", "priority", 0), Some(0));
+        // Non-ASCII words go through characters, not bytes.
+        assert_eq!(distance("prôc.name", "proc.name", 2), Some(1));
+        assert_eq!(distance("ab", "ba", 1), Some(1));
+        // Longer than the stack rows.
+        let long_a = "x".repeat(100);
+        let long_b = format!("{}y", "x".repeat(99));
+        assert_eq!(distance(&long_a, &long_b, 2), Some(1));
     }
 
     #[test]
