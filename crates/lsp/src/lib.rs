@@ -102,6 +102,7 @@ pub fn serve(connection: &Connection) -> Result<(), Error> {
                 send(m)?;
             }
         }
+        srv.free_retired();
     }
     Ok(())
 }

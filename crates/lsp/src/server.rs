@@ -45,6 +45,9 @@ pub struct Server {
     published: HashSet<String>,
     /// Messages for the client's log not yet sent.
     log: Vec<String>,
+    /// Analyses replaced by newer ones, freed by [`Server::free_retired`] once the new
+    /// diagnostics are sent (freeing a large load takes a while).
+    retired: Vec<Analysis>,
 }
 
 /// What the server supports.
@@ -108,6 +111,7 @@ impl Server {
             dirty: HashSet::new(),
             published: HashSet::new(),
             log: note.into_iter().collect(),
+            retired: Vec::new(),
         };
         s.configure();
         s
@@ -179,6 +183,7 @@ impl Server {
     /// Loads the changed rule sets again and returns their diagnostics (and log
     /// messages) to send.
     pub fn flush(&mut self) -> Vec<Message> {
+        self.free_retired();
         let mut out: Vec<Message> = self.log.drain(..).map(log_message).collect();
         if self.dirty.is_empty() {
             return out;
@@ -207,7 +212,9 @@ impl Server {
                 }
                 out.push(publish(u.clone(), diagnostics));
             }
-            self.analyses.insert(key, analysis);
+            if let Some(old) = self.analyses.insert(key, analysis) {
+                self.retired.push(old);
+            }
         }
         self.dirty.clear();
         // Files no longer in any rule set: clear what was published for them.
@@ -230,6 +237,11 @@ impl Server {
         }
         out.extend(self.log.drain(..).map(log_message));
         out
+    }
+
+    /// Frees the analyses that newer ones replaced.
+    pub fn free_retired(&mut self) {
+        self.retired.clear();
     }
 
     fn touch(&mut self, u: &Uri) {

@@ -116,12 +116,12 @@ impl Symbols {
                 if let Some(cond) = item.get("condition").and_then(Node::as_scalar) {
                     for (s, e) in words(cond.value()) {
                         let word = &cond.value()[s..e];
-                        let span = cond.source_span(s..e);
+                        let span = || cond.source_span(s..e);
                         if macros.contains(word) {
-                            push(SymbolKind::Macro, word, span, Role::Use);
+                            push(SymbolKind::Macro, word, span(), Role::Use);
                         }
                         if lists.contains(word) {
-                            push(SymbolKind::List, word, span, Role::Use);
+                            push(SymbolKind::List, word, span(), Role::Use);
                         }
                     }
                 }
