@@ -266,3 +266,27 @@ pub fn engine_options(config: &Config, profile: PluginProfile) -> (EngineOptions
     options.extract.timezone = timezone;
     (options, timezone)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_rule_file_name;
+
+    #[test]
+    fn rule_file_names_as_falco_matches_them() {
+        for yes in ["a.yaml", "a.yml", "/etc/falco/rules.d/x.yaml", ".yaml", "a.yml.yaml"] {
+            assert!(is_rule_file_name(yes), "{yes}");
+        }
+        // The first `.yaml` (`.yml`) must end the path.
+        for no in [
+            "a.txt",
+            "a.yaml.bak",
+            "a.YAML",
+            "rules.yaml.d/x.yaml",
+            "a.yaml.yaml",
+            "a.yml.yml",
+            "yaml",
+        ] {
+            assert!(!is_rule_file_name(no), "{no}");
+        }
+    }
+}
