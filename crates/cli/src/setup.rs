@@ -273,7 +273,13 @@ mod tests {
 
     #[test]
     fn rule_file_names_as_falco_matches_them() {
-        for yes in ["a.yaml", "a.yml", "/etc/falco/rules.d/x.yaml", ".yaml", "a.yml.yaml"] {
+        for yes in [
+            "a.yaml",
+            "a.yml",
+            "/etc/falco/rules.d/x.yaml",
+            ".yaml",
+            "a.yml.yaml",
+        ] {
             assert!(is_rule_file_name(yes), "{yes}");
         }
         // The first `.yaml` (`.yml`) must end the path.

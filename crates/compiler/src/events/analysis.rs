@@ -33,6 +33,9 @@ use super::{
 /// error, not a load result).
 pub const ERR_TRANSFORMER: &str =
     "event code search does not support `evt.type`/`syscall.type` checks with transformers";
+/// [`ERR_TRANSFORMER`] in libs master's words.
+pub const ERR_TRANSFORMER_MASTER: &str =
+    "event code search does not support `evt.type` checks with transformers";
 /// Error when `evt.type`/`syscall.type` is compared with a right-hand field.
 pub const ERR_RHS_FIELD: &str = "right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search";
 
@@ -340,14 +343,33 @@ impl<'a, S: Codes> Visitor<'a, S> {
             OperandKind::Field(f) => {
                 self.last_has_codes = false;
                 self.last_is_field_or_transformer = true;
-                let no_arg = f.arg.as_deref().is_none_or(str::is_empty);
+                // libs 0.22 keeps the argument as a string (`evt.type[]` has none); libs
+                // master as an optional one (`evt.type[]` has an empty one).
+                let no_arg = if self.invariants {
+                    f.arg.is_none()
+                } else {
+                    f.arg.as_deref().is_none_or(str::is_empty)
+                };
                 self.last_is_evttype_field =
                     (f.name == "evt.type" || f.name == "syscall.type") && no_arg;
                 self.last_codes = S::all();
                 self.try_inversion();
                 Ok(())
             }
+            OperandKind::Transform(t) if self.invariants => {
+                // libs master visits every argument and fails on the first one that
+                // leaves an `evt.type` field as the last node seen.
+                for a in &t.args {
+                    self.transform_arg(a)?;
+                    if self.last_is_evttype_field {
+                        return Err(ERR_TRANSFORMER_MASTER.to_string());
+                    }
+                }
+                self.last_is_field_or_transformer = true;
+                Ok(())
+            }
             OperandKind::Transform(t) => {
+                // libs 0.22: transformers have one argument.
                 if let Some(TransformArg::Operand(inner)) = t.args.first() {
                     self.operand(inner)?;
                 }
@@ -355,6 +377,25 @@ impl<'a, S: Codes> Visitor<'a, S> {
                     return Err(ERR_TRANSFORMER.to_string());
                 }
                 self.last_is_field_or_transformer = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// A transformer argument as libs master's visitor sees it: a literal is visited as a
+    /// value node (it becomes the last node's set of named events, as any value does), a
+    /// list visits its elements.
+    fn transform_arg(&mut self, a: &TransformArg) -> Result<(), String> {
+        match a {
+            TransformArg::Operand(o) => self.operand(o),
+            TransformArg::Value(v) => {
+                self.names(&[v.text.as_str()]);
+                Ok(())
+            }
+            TransformArg::List(items, _) => {
+                for i in items {
+                    self.transform_arg(i)?;
+                }
                 Ok(())
             }
         }

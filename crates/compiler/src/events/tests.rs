@@ -11,6 +11,7 @@ use falcoc_lang::condition::parse;
 
 use super::analysis::{
     describe_event_names, event_codes, event_codes_as, Semantics, ERR_RHS_FIELD, ERR_TRANSFORMER,
+    ERR_TRANSFORMER_MASTER,
 };
 use super::*;
 
@@ -209,6 +210,31 @@ fn evt_num_invariant() {
         master("not (evt.type = openat or evt.num = 0)"),
         u.diff(&openat)
     );
+}
+
+/// libs master's other differences: `evt.type['']` has an (empty) argument, and every
+/// argument of a multi-argument transformer is visited.
+#[test]
+fn master_transformer_arguments() {
+    let master = |c: &str| {
+        let e = parse(c).unwrap_or_else(|e| panic!("{c}: {e}"));
+        event_codes_as(&e, &[], Semantics::LibsMaster)
+    };
+    let u = all_event_set();
+    assert_eq!(master("evt.type[''] = open"), Ok(u.clone()));
+    assert_eq!(
+        codes("evt.type[''] = open"),
+        names_to_event_set(["open"], &[])
+    );
+    assert_eq!(
+        master("concat(proc.name, evt.type) = x"),
+        Err(ERR_TRANSFORMER_MASTER.to_string())
+    );
+    assert_eq!(master("concat(proc.name, fd.name) = x"), Ok(u.clone()));
+    // A literal argument is visited as a value node: under a negation the leaf it ends
+    // is then complemented (libs master's visitor keeps that value's "has codes" state).
+    assert!(master("not concat(proc.name, 'x') = y").is_ok_and(|s| s.is_empty()));
+    assert_eq!(master("not concat('x', proc.name) = y"), Ok(u));
 }
 
 /// The `evttypes` vectors of the condition-vector manifest.
