@@ -1,11 +1,11 @@
 //! Heap allocations per event on the replay hot path, counted by a counting global
 //! allocator (not a timing bench: `harness = false`, it prints a table).
 //!
-//! The loop is [`falcoc_runtime::engine::replay`]'s: read the next event
+//! The loop is [`falcoc_syscall::replay`]'s: read the next event
 //! ([`Reader::next_event_ref`]), update the state ([`State::process`]), run the rules
-//! ([`Engine::evaluate_into`]). Each phase's allocations (`alloc`, `alloc_zeroed` and
+//! ([`SyscallEngine::evaluate_into`]). Each phase's allocations (`alloc`, `alloc_zeroed` and
 //! `realloc` calls) are counted on their own; the rules phase is split into events that
-//! raised an alert (an [`Alert`](falcoc_runtime::outputs::Alert) owns its strings) and
+//! raised an alert (an [`Alert`](falcoc_engine::Alert) owns its strings) and
 //! events that did not. Rule loading and the reader's set-up are outside the counted loop.
 //!
 //! Captures: `../shared/captures/synth_100k.scap.gz` (or `ALLOCS_CAPTURE`), with the rule
@@ -20,10 +20,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions};
-use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{Engine, EngineOptions, SHIPPED_CONFIG};
-use falcoc_runtime::scap::Reader;
-use falcoc_runtime::state::{State, StateOptions};
+use falcoc_config::Config;
+use falcoc_engine::{EngineOptions, SHIPPED_CONFIG};
+use falcoc_scap::Reader;
+use falcoc_syscall::state::{State, StateOptions};
+use falcoc_syscall::{SyscallEngine, SyscallOptions};
 
 /// The system allocator, counting allocation calls.
 struct Counting;
@@ -79,7 +80,7 @@ struct Counts {
     alerts: u64,
 }
 
-fn engine(files: &[PathBuf], overrides: &[&str]) -> Option<Engine> {
+fn engine(files: &[PathBuf], overrides: &[&str]) -> Option<SyscallEngine> {
     let contents: Vec<(String, Vec<u8>)> = files
         .iter()
         .map(|f| Some((f.display().to_string(), std::fs::read(f).ok()?)))
@@ -103,10 +104,15 @@ fn engine(files: &[PathBuf], overrides: &[&str]) -> Option<Engine> {
     for o in overrides {
         config.apply_override(o).ok()?;
     }
-    Engine::new(loaded.rules, EngineOptions::from_config(&config)).ok()
+    SyscallEngine::new(
+        loaded.rules,
+        EngineOptions::from_config(&config),
+        SyscallOptions::default(),
+    )
+    .ok()
 }
 
-fn count(engine: &mut Engine, capture: &[u8]) -> Option<Counts> {
+fn count(engine: &mut SyscallEngine, capture: &[u8]) -> Option<Counts> {
     let mut reader = Reader::new(capture).ok()?;
     let mut state = State::new(StateOptions {
         libs: engine.libs(),

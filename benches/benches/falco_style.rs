@@ -2,7 +2,7 @@
 //! `../shared/captures/expected/filters.tsv` (the runtime issue names
 //! `tools/oracle/filters/falco-style.txt`, which does not exist in `../shared`; these are
 //! the Falco-style conditions that do), each compiled on its own as `falcoc events`
-//! compiles a filter ([`Filter`], `crates/runtime/src/events_cmd.rs`; container plugin
+//! compiles a filter ([`Filter`], `crates/syscall/src/filter.rs`; container plugin
 //! fields), evaluated over the 5,011 events of `../shared/captures/synth_small.scap` after
 //! the state update, on the events sysdig shows (not libsinsp-internal, not dropped), as `events_cmd::run` does.
 //!
@@ -33,11 +33,11 @@ use falcoc_compiler::collector::Collection;
 use falcoc_compiler::compile::compile_condition;
 use falcoc_compiler::events::EventSet;
 use falcoc_compiler::fields::{PluginProfile, SYSCALL_SOURCE};
-use falcoc_runtime::events_cmd::Filter;
-use falcoc_runtime::extract::{ExtractOptions, Extractor, FieldPlan};
-use falcoc_runtime::scap::Reader;
-use falcoc_runtime::state::{State, StateOptions};
-use falcoc_runtime::vm::reference::Reference;
+use falcoc_engine::vm::reference::Reference;
+use falcoc_scap::Reader;
+use falcoc_syscall::extract::{ExtractOptions, Extractor, FieldPlan};
+use falcoc_syscall::filter::Filter;
+use falcoc_syscall::state::{State, StateOptions};
 
 /// `../shared/captures` beside the checkout.
 fn captures() -> PathBuf {

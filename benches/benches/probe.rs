@@ -28,12 +28,13 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use falcoc_compiler::{load, Input, LoadOptions};
+use falcoc_engine::EngineOptions;
 use falcoc_probe_ebpf::loader::boot_offset_ns;
 use falcoc_probe_ebpf::{syscalls_for, Probe, ProbeOptions, ProcFs, Sensor, SensorStats};
-use falcoc_runtime::engine::{Engine, EngineOptions};
+use falcoc_syscall::{SyscallEngine, SyscallOptions};
 
 /// The engine of the newest default falco_rules.
-fn default_engine() -> Engine {
+fn default_engine() -> SyscallEngine {
     let root = falcoc_benches::corpus_root();
     let dir = falcoc_benches::newest(&root, "falco-rules-").expect("falco_rules in the corpus");
     let path = dir.join("falco_rules.yaml");
@@ -47,7 +48,12 @@ fn default_engine() -> Engine {
         &LoadOptions::default(),
     );
     assert!(!loaded.has_errors(), "falco_rules loads");
-    Engine::new(loaded.rules, EngineOptions::default()).expect("engine")
+    SyscallEngine::new(
+        loaded.rules,
+        EngineOptions::default(),
+        SyscallOptions::default(),
+    )
+    .expect("engine")
 }
 
 fn thread_cpu() -> Duration {

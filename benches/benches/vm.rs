@@ -1,6 +1,6 @@
 //! Rule evaluation: the conditions of the newest `falco_rules.yaml`, compiled to bytecode
 //! over shared tables and run by the VM, against a baseline measured in the same run —
-//! the plain tree-walking evaluator of `falcoc_runtime::vm::reference` (no caches,
+//! the plain tree-walking evaluator of `falcoc_engine::vm::reference` (no caches,
 //! linear constant scans) over the same mock events.
 //!
 //! The mock events are synthetic: 16 events whose field values are drawn (from a fixed
@@ -35,8 +35,8 @@ use falcoc_compiler::events::names_to_event_set;
 use falcoc_compiler::fields::{Constant, FieldType};
 use falcoc_compiler::ir::Rhs;
 use falcoc_compiler::load::{load, Input, LoadOptions};
-use falcoc_runtime::vm::reference::Reference;
-use falcoc_runtime::vm::{FieldSource, Values, Vm};
+use falcoc_engine::vm::reference::Reference;
+use falcoc_engine::vm::{FieldSource, Values, Vm};
 
 const EVENTS: u64 = 16;
 

@@ -11,9 +11,9 @@ use std::sync::{Mutex, OnceLock};
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::Mode;
 use falcoc_compiler::{load, Input, LoadOptions};
-use falcoc_runtime::config::{RuleMatching, RuleSelection, SelectionOp};
-use falcoc_runtime::engine::{Engine, EngineOptions};
-use falcoc_runtime::k8saudit::{self, FieldOptions, K8S_AUDIT_SOURCE};
+use falcoc_config::{RuleMatching, RuleSelection, SelectionOp};
+use falcoc_engine::{Engine, EngineOptions};
+use falcoc_k8saudit::{self as k8saudit, FieldOptions, K8S_AUDIT_SOURCE};
 use libfuzzer_sys::fuzz_target;
 
 const RULES: &str = include_str!("../../deploy/kubernetes/rules/k8s_audit_rules.yaml");

@@ -5,7 +5,7 @@
 
 #![no_main]
 
-use falcoc_runtime::scap::{Block, Reader, ReaderOptions};
+use falcoc_scap::{Block, Reader, ReaderOptions};
 use libfuzzer_sys::fuzz_target;
 
 /// Small enough that a gzip bomb cannot exhaust memory; ample for the fuzzer's inputs.

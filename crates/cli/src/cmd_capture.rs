@@ -21,13 +21,13 @@ use std::time::{Duration, Instant};
 
 use crate::setup::{engine_options, load_config, load_rules, rule_paths};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use falcoc_engine::Engine;
 use falcoc_probe_ebpf::loader::boot_offset_ns;
 use falcoc_probe_ebpf::record::HEADER_LEN;
 use falcoc_probe_ebpf::syscalls::{Syscall, SYSCALLS};
 use falcoc_probe_ebpf::{syscalls_for, Converter, Probe, ProbeError, ProbeOptions, ProcFs};
-use falcoc_runtime::engine::Engine;
-use falcoc_runtime::scap::{self, Event, FileSink, Writer, WriterOptions};
-use falcoc_runtime::state::{State, StateOptions};
+use falcoc_scap::{self as scap, Event, FileSink, Writer, WriterOptions};
+use falcoc_syscall::state::{State, StateOptions};
 
 /// Arguments of `falcoc capture`.
 #[derive(clap::Args)]

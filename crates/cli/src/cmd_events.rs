@@ -7,11 +7,15 @@ use std::path::PathBuf;
 use crate::inputs::load_paths;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::load::Mode;
-use falcoc_runtime::events_cmd::{
-    self, Filter, Format, RunOptions, DEFAULT_FORMAT, SYSDIG_EVENT_LIMIT,
-};
-use falcoc_runtime::outputs::TimeZone;
-use falcoc_runtime::scap::{self, ReaderOptions};
+use falcoc_engine::time::TimeZone;
+use falcoc_scap::{self as scap, Reader, ReaderOptions, ScapError};
+use falcoc_syscall::extract::{ExtractOptions, Extractor};
+use falcoc_syscall::filter::{Filter, Format, SYSDIG_EVENT_LIMIT};
+use falcoc_syscall::state::{State, StateOptions};
+
+/// sysdig's default `-p` format.
+pub const DEFAULT_FORMAT: &str =
+    "*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info";
 
 /// Arguments of `falcoc events`.
 #[derive(clap::Args)]
@@ -114,7 +118,7 @@ pub fn run(args: EventsArgs) -> u8 {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut broken_pipe = false;
-    let (summary, error) = events_cmd::run(&mut reader, filter.as_mut(), &format, opts, |line| {
+    let (summary, error) = run_capture(&mut reader, filter.as_mut(), &format, opts, |line| {
         if !broken_pipe && writeln!(out, "{line}").is_err() {
             broken_pipe = true;
         }
@@ -132,4 +136,82 @@ pub fn run(args: EventsArgs) -> u8 {
             EXIT_PROBLEMS
         }
     }
+}
+
+/// Settings of [`run_capture`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunOptions {
+    /// Print libsinsp-internal events too (sysdig `-D`).
+    pub show_internal: bool,
+    /// Extraction settings.
+    pub extract: ExtractOptions,
+    /// State settings.
+    pub state: StateOptions,
+}
+
+/// What [`run_capture`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Events read (numbered).
+    pub events: u64,
+    /// Events that would be shown without a filter.
+    pub visible: u64,
+    /// Events printed.
+    pub printed: u64,
+    /// Threads in the table at the end.
+    pub threads: usize,
+    /// Fds in the tables at the end.
+    pub fds: usize,
+}
+
+/// Reads every event of `reader`, tracks the state, and calls `emit` with the rendering
+/// of each shown event that `filter` matches. On a read error the events before it have
+/// been emitted; the error is returned with the summary so far.
+pub fn run_capture(
+    reader: &mut Reader<'_>,
+    mut filter: Option<&mut Filter>,
+    format: &Format,
+    opts: RunOptions,
+    mut emit: impl FnMut(&str),
+) -> (RunSummary, Option<ScapError>) {
+    let mut summary = RunSummary::default();
+    let mut state = State::new(opts.state);
+    if let Err(e) = reader.read_metadata() {
+        return (summary, Some(e));
+    }
+    state.set_metadata(reader.take_metadata());
+    let mut error = None;
+    while let Some(next) = reader.next_event_ref() {
+        let evt = match next {
+            Ok(e) => e,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        };
+        summary.events += 1;
+        let p = state.process(&evt);
+        let shown = !p.filtered_out && (opts.show_internal || !p.internal);
+        if !shown {
+            continue;
+        }
+        summary.visible += 1;
+        let line = {
+            let mut ex = Extractor::new(&mut state, &evt, opts.extract);
+            format.render(&mut ex)
+        };
+        let Some(line) = line else {
+            continue;
+        };
+        if let Some(f) = filter.as_deref_mut() {
+            if !f.matches(&mut state, &evt, opts.extract) {
+                continue;
+            }
+        }
+        summary.printed += 1;
+        emit(&line);
+    }
+    summary.threads = state.thread_count();
+    summary.fds = state.fd_count();
+    (summary, error)
 }

@@ -1,7 +1,7 @@
 //! `falcoc replay [-r RULES]… CAPTURE [-c falco.yaml] [-o key=value]… [--json]`: replays a
 //! capture through the state and the rule engine and delivers the alerts as Falco does
 //! (text lines, or JSON objects with `--json` / `json_output: true`) through the output
-//! channels of the configuration ([`falcoc_runtime::outputs::Outputs`]: `stdout_output`,
+//! channels of the configuration ([`falcoc_outputs::Outputs`]: `stdout_output`,
 //! `file_output`, `program_output`, `http_output`, `syslog_output`, with `outputs.rate`).
 //! Without `-c` only `stdout_output` is enabled. A summary goes to stderr, with the
 //! per-channel counters (sent, failed, dropped) when a channel other than stdout is
@@ -24,7 +24,7 @@
 //! is not a capture at all.
 //!
 //! `--source k8s_audit FILE.json…` replays Kubernetes audit events instead (see
-//! [`falcoc_runtime::k8saudit`]): each file is one JSON payload (an `Event`, an
+//! [`falcoc_k8saudit`]): each file is one JSON payload (an `Event`, an
 //! `EventList`, an array of them) or one payload per line, as the API server's log and
 //! webhook backends write them. Only `source: k8s_audit` rules run; with `--plugins auto`
 //! the k8saudit and json plugins are added to the plugins the rule files declare. A file
@@ -37,14 +37,15 @@ use std::time::{Duration, Instant};
 use crate::inputs::InputError;
 use crate::setup::{
     close_timeout, engine_options, load_config, load_rules, open_outputs, print_output_report,
-    rule_paths,
+    rule_paths, syscall_options,
 };
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{replay, Engine};
-use falcoc_runtime::k8saudit::{self, FieldOptions, K8S_AUDIT_SOURCE};
-use falcoc_runtime::outputs::TimeZone;
-use falcoc_runtime::scap::Reader;
+use falcoc_config::Config;
+use falcoc_engine::time::TimeZone;
+use falcoc_engine::Engine;
+use falcoc_k8saudit::{self as k8saudit, FieldOptions, K8S_AUDIT_SOURCE};
+use falcoc_scap::Reader;
+use falcoc_syscall::{replay, SyscallEngine};
 
 /// Arguments of `falcoc replay`.
 #[derive(clap::Args)]
@@ -132,6 +133,7 @@ pub fn run(args: ReplayArgs) -> u8 {
     if k8s {
         return replay_k8s_audit(&args, &config, timezone, &mut engine, &field_options);
     }
+    let mut engine = SyscallEngine::from_engine(engine, syscall_options(timezone));
     let Some(capture) = args.captures.first() else {
         return EXIT_USAGE;
     };

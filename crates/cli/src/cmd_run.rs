@@ -23,15 +23,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::setup::{
     close_timeout, engine_options, load_config, load_rules, open_outputs, print_output_report,
-    rule_paths,
+    rule_paths, syscall_options,
 };
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use falcoc_config::{Config, DropAction};
+use falcoc_engine::{hostname_from_env, Alert};
+use falcoc_outputs::Outputs;
 use falcoc_probe_ebpf::loader::boot_offset_ns;
 use falcoc_probe_ebpf::{syscalls_for, Probe, ProbeError, ProbeOptions, ProcFs, Sensor};
-use falcoc_runtime::config::{Config, DropAction};
-use falcoc_runtime::drops::DropMonitor;
-use falcoc_runtime::engine::Engine;
-use falcoc_runtime::outputs::{hostname_from_env, Alert, Outputs};
+use falcoc_syscall::drops::DropMonitor;
+use falcoc_syscall::SyscallEngine;
 
 /// Arguments of `falcoc run`.
 #[derive(clap::Args)]
@@ -147,6 +148,7 @@ pub fn run(args: RunArgs) -> u8 {
         &config,
         loaded.rules.clone(),
         options.clone(),
+        timezone,
         Arc::new(move |alert: Alert| audit_outputs.emit(&alert)),
     ) {
         Ok(h) => h,
@@ -163,7 +165,7 @@ pub fn run(args: RunArgs) -> u8 {
         }
         EXIT_OK
     } else {
-        let engine = match Engine::new(loaded.rules, options) {
+        let engine = match SyscallEngine::new(loaded.rules, options, syscall_options(timezone)) {
             Ok(e) => e,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -205,7 +207,7 @@ struct SyscallSource<'a> {
 }
 
 impl SyscallSource<'_> {
-    fn run(&self, engine: Engine) -> u8 {
+    fn run(&self, engine: SyscallEngine) -> u8 {
         let (syscalls, missing) = syscalls_for(|c| engine.wants(c));
         if !missing.is_empty() {
             eprintln!(
@@ -313,7 +315,7 @@ impl SyscallSource<'_> {
     }
 
     /// Takes the drop monitor's actions; returns whether the sensor must exit.
-    fn act_on_drops(&self, report: &falcoc_runtime::drops::DropReport) -> bool {
+    fn act_on_drops(&self, report: &falcoc_syscall::drops::DropReport) -> bool {
         let mut exit = false;
         for action in &report.actions {
             match action {

@@ -6,14 +6,15 @@
 use std::sync::Arc;
 
 use falcoc_compiler::compile::CompiledRule;
-use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{Engine, EngineOptions};
-use falcoc_runtime::k8saudit::{FieldOptions, K8S_AUDIT_SOURCE};
-use falcoc_runtime::outputs::Alert;
+use falcoc_config::Config;
+use falcoc_engine::time::TimeZone;
+use falcoc_engine::{Alert, Engine, EngineOptions};
+use falcoc_k8saudit::{FieldOptions, K8S_AUDIT_SOURCE};
 use falcoc_webserver::{Pipeline, WebserverConfig, WebserverHandle};
 
 /// Starts the audit webserver for `rules` (all loaded rules; only the `k8s_audit` ones
-/// run) with the engine settings `options` (its source is set to `k8s_audit`). `None`
+/// run) with the engine settings `options` (its source is set to `k8s_audit`), times of
+/// fields in `timezone`. `None`
 /// when `webserver.enabled` is false or no `k8s_audit` rule is loaded. The handle stops
 /// the server on drop or [`WebserverHandle::shutdown`]; drop it before closing the
 /// outputs `emit` delivers to.
@@ -21,6 +22,7 @@ pub fn start(
     config: &Config,
     rules: Vec<CompiledRule>,
     options: EngineOptions,
+    timezone: TimeZone,
     emit: Arc<dyn Fn(Alert) + Send + Sync>,
 ) -> Result<Option<WebserverHandle>, String> {
     if !config.webserver.enabled || !rules.iter().any(|r| r.source == K8S_AUDIT_SOURCE) {
@@ -28,7 +30,7 @@ pub fn start(
     }
     let ws = WebserverConfig::from_config(&config.webserver)?;
     let fields = FieldOptions {
-        timezone: options.extract.timezone,
+        timezone,
         hostname: options.hostname.clone(),
     };
     let options = EngineOptions {
@@ -103,12 +105,12 @@ mod tests {
     fn none_when_disabled_or_without_audit_rules() {
         let (r, o) = rules(RULES);
         let off = config("webserver:\n  enabled: false\n");
-        assert!(start(&off, r, o, Arc::new(|_| {})).is_ok_and(|h| h.is_none()));
+        assert!(start(&off, r, o, TimeZone::UTC, Arc::new(|_| {})).is_ok_and(|h| h.is_none()));
         let syscall_only = b"- rule: shell\n  desc: d\n  condition: evt.type = execve\n  output: shell\n  priority: WARNING\n";
         let (r, o) = rules(syscall_only);
         let on =
             config("webserver:\n  enabled: true\n  listen_port: 0\n  listen_address: 127.0.0.1\n");
-        assert!(start(&on, r, o, Arc::new(|_| {})).is_ok_and(|h| h.is_none()));
+        assert!(start(&on, r, o, TimeZone::UTC, Arc::new(|_| {})).is_ok_and(|h| h.is_none()));
     }
 
     #[test]
@@ -122,6 +124,7 @@ mod tests {
             &on,
             r,
             o,
+            TimeZone::UTC,
             Arc::new(move |a| sink.lock().expect("lock").push(a)),
         )
         .expect("starts")
@@ -146,6 +149,8 @@ mod tests {
     fn bad_webserver_settings_are_errors() {
         let (r, o) = rules(RULES);
         let bad = config("webserver:\n  enabled: true\n  listen_port: 70000\n");
-        assert!(start(&bad, r, o, Arc::new(|_| {})).is_err_and(|e| e.contains("70000")));
+        assert!(
+            start(&bad, r, o, TimeZone::UTC, Arc::new(|_| {})).is_err_and(|e| e.contains("70000"))
+        );
     }
 }

@@ -11,12 +11,13 @@ use crate::{EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{Loaded, Mode};
 use falcoc_compiler::result::FileResult;
+use falcoc_config::Config;
+use falcoc_engine::hostname_from_env;
+use falcoc_engine::time::TimeZone;
+use falcoc_engine::{EngineOptions, SHIPPED_CONFIG};
 use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
-use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{EngineOptions, SHIPPED_CONFIG};
-use falcoc_runtime::outputs::{
-    hostname_from_env, AbandonReason, CloseReport, Outputs, OutputsOptions, TimeZone,
-};
+use falcoc_outputs::{AbandonReason, CloseReport, Outputs, OutputsOptions};
+use falcoc_syscall::SyscallOptions;
 
 /// Prints configuration diagnostics (rendered against the configuration text).
 pub fn print_config_diagnostics(name: &str, text: &str, diags: &[Diagnostic]) {
@@ -253,8 +254,8 @@ pub fn close_timeout(config: &Config) -> Duration {
 }
 
 /// The engine settings of `config` for rules loaded with `profile`: the host name from
-/// the environment and the time zone of `TZ` (a warning is printed when `TZ` is not
-/// understood), which is returned too for the outputs.
+/// the environment; and the time zone of `TZ` (a warning is printed when `TZ` is not
+/// understood), for the outputs and field extraction ([`syscall_options`]).
 pub fn engine_options(config: &Config, profile: PluginProfile) -> (EngineOptions, TimeZone) {
     let (timezone, warning) = TimeZone::from_env();
     if let Some(w) = warning {
@@ -263,8 +264,14 @@ pub fn engine_options(config: &Config, profile: PluginProfile) -> (EngineOptions
     let mut options = EngineOptions::from_config(config);
     options.hostname = hostname_from_env();
     options.profile = profile;
-    options.extract.timezone = timezone;
     (options, timezone)
+}
+
+/// The syscall settings of the engine: extraction in `timezone`, the other defaults.
+pub fn syscall_options(timezone: TimeZone) -> SyscallOptions {
+    let mut options = SyscallOptions::default();
+    options.extract.timezone = timezone;
+    options
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use falcoc_runtime::scap::{self, Event, Metadata, ProcessInfo};
+use falcoc_scap::{self as scap, Event, Metadata, ProcessInfo};
 
 fn falcoc() -> &'static str {
     env!("CARGO_BIN_EXE_falcoc")

@@ -212,7 +212,7 @@ fn duration_stops_the_capture() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("events written"), "{err}");
     // The metadata alone makes a readable capture with this machine's threads.
-    let mut r = falcoc_runtime::scap::open(&file).expect("open");
+    let mut r = falcoc_scap::open(&file).expect("open");
     let meta = r.read_metadata().expect("metadata");
     assert!(meta.machine.is_some());
     assert!(meta

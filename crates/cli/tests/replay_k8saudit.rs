@@ -2,7 +2,7 @@
 //! exactly their expected detections (by rule and priority) through the command line,
 //! and bad audit files are reported with their location and a non-zero exit.
 
-#[path = "../../runtime/tests/support/k8saudit_cases.rs"]
+#[path = "../../k8saudit/tests/support/k8saudit_cases.rs"]
 mod support;
 
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! process on 127.0.0.1, give exactly their expected detections (by rule and priority)
 //! on its JSON stdout.
 
-#[path = "../../runtime/tests/support/k8saudit_cases.rs"]
+#[path = "../../k8saudit/tests/support/k8saudit_cases.rs"]
 mod support;
 
 use std::io::{Read, Write};

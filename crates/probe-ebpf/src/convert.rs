@@ -13,8 +13,8 @@
 
 use falcoc_compiler::events::{event, EventParam};
 use falcoc_compiler::fields::FieldType;
-use falcoc_runtime::scap::Event;
-use falcoc_runtime::state::State;
+use falcoc_scap::Event;
+use falcoc_syscall::state::State;
 
 use crate::procfs::ProcFs;
 use crate::record::{Kind, Piece, Record};

@@ -9,7 +9,7 @@
 //! * [`record`] — the record format.
 //! * [`syscalls`] — which syscalls can be traced and how each becomes a libscap event;
 //!   [`syscalls_for`] picks those the rules and the state need.
-//! * [`convert`] — records → [`falcoc_runtime::scap::Event`]s.
+//! * [`convert`] — records → [`falcoc_scap::Event`]s.
 //! * [`procfs`] — the state at start, read from `/proc` as libscap reads it.
 //! * [`sensor`] — the live pipeline: records → events → state → rules → alerts.
 //!

@@ -14,7 +14,7 @@ use std::fs;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use falcoc_runtime::scap::{
+use falcoc_scap::{
     FdDetails, FdInfo, FdList, FdType, GroupInfo, InterfaceList, Ipv4Interface, Ipv6Interface,
     MachineInfo, Metadata, ProcessInfo, UserInfo, UserList,
 };
@@ -450,7 +450,7 @@ impl ProcFs {
             num_cpus,
             memory_size_bytes: memory_kb * 1024,
             max_pid,
-            hostname: falcoc_runtime::outputs::hostname_from_env(),
+            hostname: falcoc_engine::hostname_from_env(),
             boot_ts_epoch: btime * 1_000_000_000,
             flags: 0,
             reserved: [0; 2],

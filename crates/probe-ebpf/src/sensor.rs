@@ -1,11 +1,11 @@
 //! The live pipeline: probe records → [`Converter`] → the runtime's [`State`] → the
-//! rule [`Engine`] → alerts. `falcoc run` drives it from the ring buffer; benchmarks and
+//! rule [`SyscallEngine`] → alerts. `falcoc run` drives it from the ring buffer; benchmarks and
 //! tests can feed it records directly.
 
-use falcoc_runtime::engine::Engine;
-use falcoc_runtime::outputs::Alert;
-use falcoc_runtime::scap::Event;
-use falcoc_runtime::state::{State, StateOptions};
+use falcoc_engine::Alert;
+use falcoc_scap::Event;
+use falcoc_syscall::state::{State, StateOptions};
+use falcoc_syscall::SyscallEngine;
 
 use crate::convert::{ConvertStats, Converter};
 use crate::loader::Probe;
@@ -30,7 +30,7 @@ pub struct SensorStats {
 pub struct Sensor {
     converter: Converter,
     state: State,
-    engine: Engine,
+    engine: SyscallEngine,
     events: Vec<Event>,
     stats: SensorStats,
 }
@@ -39,7 +39,7 @@ impl Sensor {
     /// A pipeline for `engine` whose state starts from `proc` (every thread and fd,
     /// users, interfaces), with event times `CLOCK_BOOTTIME + boot_offset_ns`. Attach the
     /// probe first: what starts during the scan then waits in the ring buffer.
-    pub fn new(engine: Engine, proc: ProcFs, boot_offset_ns: u64) -> Sensor {
+    pub fn new(engine: SyscallEngine, proc: ProcFs, boot_offset_ns: u64) -> Sensor {
         let mut state = State::new(StateOptions {
             libs: engine.libs(),
             ..StateOptions::default()
@@ -96,7 +96,7 @@ impl Sensor {
     }
 
     /// The engine (active rules, match counts).
-    pub fn engine(&self) -> &Engine {
+    pub fn engine(&self) -> &SyscallEngine {
         &self.engine
     }
 

@@ -3,8 +3,8 @@
 
 use falcoc_probe_ebpf::record::RecordBuilder;
 use falcoc_probe_ebpf::{Converter, ProcFs};
-use falcoc_runtime::scap::{Event, ProcessInfo};
-use falcoc_runtime::state::{LibsVersion, State, StateOptions};
+use falcoc_scap::{Event, ProcessInfo};
+use falcoc_syscall::state::{LibsVersion, State, StateOptions};
 
 const CLONE3: u16 = 435;
 const EXECVE: u16 = 59;

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use falcoc_compiler::{load, Input, LoadOptions};
+use falcoc_config::{RuleSelection, SelectionOp};
+use falcoc_engine::{Engine, EngineOptions};
 use falcoc_probe_ebpf::syscalls_for;
-use falcoc_runtime::config::{RuleSelection, SelectionOp};
-use falcoc_runtime::engine::{Engine, EngineOptions};
 
 fn rules_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -43,10 +43,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use bytes::Bytes;
-use falcoc_runtime::config::Webserver;
-use falcoc_runtime::engine::Engine;
-use falcoc_runtime::k8saudit::{self, AuditEvent, FieldOptions, PayloadError};
-use falcoc_runtime::outputs::Alert;
+use falcoc_config::Webserver;
+use falcoc_engine::Alert;
+use falcoc_engine::Engine;
+use falcoc_k8saudit::{self as k8saudit, AuditEvent, FieldOptions, PayloadError};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};

@@ -4,7 +4,7 @@
 //! without holding up other clients; with `ssl_enabled` it serves TLS with the
 //! configured (self-signed) certificate.
 
-#[path = "../../runtime/tests/support/k8saudit_cases.rs"]
+#[path = "../../k8saudit/tests/support/k8saudit_cases.rs"]
 mod support;
 
 use std::io::{Read, Write};
@@ -15,10 +15,10 @@ use std::time::Duration;
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
 use falcoc_compiler::priority::Priority;
-use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{Engine, EngineOptions};
-use falcoc_runtime::k8saudit::{FieldOptions, K8S_AUDIT_SOURCE};
-use falcoc_runtime::outputs::Alert;
+use falcoc_config::Config;
+use falcoc_engine::Alert;
+use falcoc_engine::{Engine, EngineOptions};
+use falcoc_k8saudit::{FieldOptions, K8S_AUDIT_SOURCE};
 use falcoc_webserver::{start, Pipeline, WebserverConfig, WebserverHandle};
 use support::{cases, check, shared};
 

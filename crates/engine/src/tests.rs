@@ -1,0 +1,326 @@
+//! Engine behaviour on synthetic events: selection and order, rule matching, outputs.
+
+use std::collections::HashMap;
+
+use falcoc_compiler::codegen::{FieldDesc, FieldId};
+use falcoc_compiler::fields::ResolvedField;
+use falcoc_compiler::ir::Operand;
+use falcoc_compiler::priority::Priority;
+use falcoc_compiler::{load, Input, LoadOptions};
+use serde_json::{json, Value};
+
+use super::{Engine, EngineOptions, EventFields};
+use crate::vm::{FieldSource, Values};
+use falcoc_config::{AppendMatch, AppendOutput, ExtraField, RuleMatching, RuleSelection};
+use falcoc_config::{Config, SelectionOp};
+
+const OPENAT_X: u16 = 307;
+const EXECVE_X: u16 = 293;
+
+/// An event as a map of field values (strings or integers); absent fields are missing.
+struct Map(HashMap<&'static str, Value>);
+
+impl Map {
+    fn new(pairs: &[(&'static str, Value)]) -> Map {
+        Map(pairs.iter().cloned().collect())
+    }
+}
+
+impl FieldSource for Map {
+    fn extract(&mut self, _id: FieldId, field: &FieldDesc, out: &mut Values) -> bool {
+        match self.0.get(field.field.name.as_str()) {
+            Some(Value::String(s)) => out.push_str(s),
+            Some(Value::Number(n)) => out.push_i64(n.as_i64().unwrap_or_default()),
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl EventFields for Map {
+    fn display_operand(&mut self, operand: &Operand) -> Option<String> {
+        let f = operand.base_field()?;
+        let v = match self.0.get(f.name.as_str())? {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        Some(if operand.has_transformers() {
+            v.to_uppercase()
+        } else {
+            v
+        })
+    }
+
+    fn json_field(&mut self, field: &ResolvedField) -> Value {
+        self.0
+            .get(field.name.as_str())
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+}
+
+const RULES: &str = r#"
+- rule: A open
+  desc: a
+  condition: evt.type = openat and proc.name = cat
+  output: "a (name=%proc.name pid=%proc.pid)"
+  priority: WARNING
+  tags: [zeta, alpha]
+- rule: B open disabled
+  desc: b
+  condition: evt.type = openat and proc.name = cat
+  output: "b %5proc.name|%2proc.name|%toupper(proc.name)|%fd.name"
+  priority: ERROR
+  enabled: false
+  tags: [files]
+- rule: C exec
+  desc: c
+  condition: evt.type = execve and proc.name = cat
+  output: "c %proc.name"
+  priority: DEBUG
+- rule: D open any
+  desc: d
+  condition: evt.type = openat
+  output: "d %proc.name"
+  priority: NOTICE
+  tags: [files]
+"#;
+
+fn rules() -> Vec<falcoc_compiler::compile::CompiledRule> {
+    let loaded = load(
+        &[Input {
+            name: "rules.yaml",
+            bytes: RULES.as_bytes(),
+        }],
+        &LoadOptions::default(),
+    );
+    assert!(!loaded.has_errors());
+    loaded.rules
+}
+
+fn options() -> EngineOptions {
+    EngineOptions {
+        hostname: "h".into(),
+        ..EngineOptions::default()
+    }
+}
+
+fn cat() -> Map {
+    Map::new(&[
+        ("evt.type", json!("openat")),
+        ("proc.name", json!("cat")),
+        ("proc.pid", json!(42)),
+    ])
+}
+
+fn names(e: &Engine) -> Vec<&str> {
+    e.active_rules().collect()
+}
+
+#[test]
+fn defaults_and_first_match() {
+    let mut e = Engine::new(rules(), options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(names(&e), ["A open", "C exec", "D open any"]);
+    let alerts = e.evaluate_fields(OPENAT_X, 7, &mut cat());
+    assert_eq!(alerts.len(), 1);
+    let a = &alerts[0];
+    assert_eq!(a.rule, "A open");
+    assert_eq!(a.message, "a (name=cat pid=42)");
+    assert_eq!(a.priority, Priority::Warning);
+    assert_eq!(a.tags, ["alpha", "zeta"]);
+    assert_eq!(a.time_ns, 7);
+    assert_eq!(a.hostname, "h");
+    assert_eq!(a.source, "syscall");
+    assert_eq!(
+        a.output_fields,
+        vec![
+            ("proc.name".to_string(), json!("cat")),
+            ("proc.pid".to_string(), json!(42))
+        ]
+    );
+    // First match: D is not evaluated. On an execve event only C runs (and fails).
+    assert_eq!(e.stats().rule_evaluations, 1);
+    assert!(e.evaluate_fields(EXECVE_X, 8, &mut cat()).is_empty());
+    assert_eq!(e.stats().rule_evaluations, 2);
+    // No rule is registered under close exit (5): nothing runs.
+    assert!(e.evaluate_fields(5, 9, &mut cat()).is_empty());
+    assert_eq!(e.stats().rule_evaluations, 2);
+    assert_eq!(e.stats().events, 3);
+    assert_eq!(e.match_counts(), vec![("A open", 1)]);
+}
+
+#[test]
+fn match_all_and_selection_order() {
+    let mut o = options();
+    o.rule_matching = RuleMatching::All;
+    o.selection = vec![RuleSelection {
+        op: SelectionOp::Enable,
+        rule: Some("*".into()),
+        tag: None,
+    }];
+    let mut e = Engine::new(rules(), o).unwrap_or_else(|e| panic!("{e}"));
+    // A rule enabled by selection runs after the rules enabled by default.
+    assert_eq!(
+        names(&e),
+        ["A open", "C exec", "D open any", "B open disabled"]
+    );
+    let alerts = e.evaluate_fields(OPENAT_X, 7, &mut cat());
+    let rules: Vec<&str> = alerts.iter().map(|a| a.rule.as_str()).collect();
+    assert_eq!(rules, ["A open", "D open any", "B open disabled"]);
+    // Widths pad and cut; missing values are <NA>; transformed keys are left out.
+    assert_eq!(alerts[2].message, "b cat  |ca|CAT|<NA>");
+    assert_eq!(
+        alerts[2].output_fields,
+        vec![
+            ("proc.name".to_string(), json!("cat")),
+            ("proc.name".to_string(), json!("cat")),
+            ("proc.name".to_string(), json!("cat")),
+            ("fd.name".to_string(), Value::Null)
+        ]
+    );
+}
+
+#[test]
+fn selection_by_tag_and_priority() {
+    let mut o = options();
+    o.selection = vec![
+        RuleSelection {
+            op: SelectionOp::Disable,
+            rule: Some("A *".into()),
+            tag: None,
+        },
+        RuleSelection {
+            op: SelectionOp::Enable,
+            rule: None,
+            tag: Some("files".into()),
+        },
+    ];
+    o.priority = Priority::Notice;
+    let e = Engine::new(rules(), o).unwrap_or_else(|e| panic!("{e}"));
+    // C (Debug) is below the threshold; D was already enabled and keeps its place.
+    assert_eq!(names(&e), ["D open any", "B open disabled"]);
+}
+
+#[test]
+fn append_output() {
+    let mut o = options();
+    o.append_output = vec![
+        AppendOutput {
+            match_: AppendMatch {
+                tags: vec!["files".into()],
+                ..AppendMatch::default()
+            },
+            extra_output: Some("pid=%proc.pid".into()),
+            extra_fields: vec![
+                ExtraField::Raw("proc.pid".into()),
+                ExtraField::Formatted {
+                    key: "who".into(),
+                    format: "%proc.name:%proc.pid".into(),
+                },
+            ],
+            suggested_output: false,
+        },
+        AppendOutput {
+            match_: AppendMatch {
+                rule: Some("A open".into()),
+                ..AppendMatch::default()
+            },
+            suggested_output: true,
+            ..AppendOutput::default()
+        },
+    ];
+    let e = Engine::new(rules(), o).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        e.rule_output("D open any"),
+        Some("d %proc.name pid=%proc.pid")
+    );
+    assert_eq!(
+        e.rule_output("A open"),
+        Some(
+            "a (name=%proc.name pid=%proc.pid) container_id=%container.id \
+             container_name=%container.name container_image_repository=%container.image.repository \
+             container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name \
+             k8s_ns_name=%k8s.ns.name"
+        )
+    );
+    let mut o2 = options();
+    o2.rule_matching = RuleMatching::All;
+    o2.append_output = vec![AppendOutput {
+        extra_fields: vec![
+            ExtraField::Raw("proc.pid".into()),
+            ExtraField::Formatted {
+                key: "who".into(),
+                format: "%proc.name:%proc.pid".into(),
+            },
+        ],
+        ..AppendOutput::default()
+    }];
+    let mut e = Engine::new(rules(), o2).unwrap_or_else(|e| panic!("{e}"));
+    let alerts = e.evaluate_fields(OPENAT_X, 7, &mut cat());
+    let d = alerts
+        .iter()
+        .find(|a| a.rule == "D open any")
+        .unwrap_or_else(|| panic!("no D"));
+    assert_eq!(
+        d.output_fields,
+        vec![
+            ("proc.name".to_string(), json!("cat")),
+            ("proc.pid".to_string(), json!(42)),
+            ("who".to_string(), json!("cat:42"))
+        ]
+    );
+}
+
+#[test]
+fn bad_appended_output() {
+    let mut o = options();
+    o.append_output = vec![AppendOutput {
+        extra_output: Some("%not.a.field".into()),
+        ..AppendOutput::default()
+    }];
+    let err = Engine::new(rules(), o)
+        .err()
+        .unwrap_or_else(|| panic!("compiled"));
+    assert_eq!(err.rule, "A open");
+    assert!(
+        err.message.starts_with("invalid formatting token"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn from_config() {
+    let (mut c, _) = Config::from_yaml("f", "priority: warning\nrule_matching: all\n")
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    c.apply_override("rules[].enable.rule=B*")
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let e = Engine::new(rules(), EngineOptions::from_config(&c)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(names(&e), ["A open", "B open disabled"]);
+}
+
+#[test]
+fn other_sources_are_skipped() {
+    let text = r#"
+- required_plugin_versions:
+  - name: k8saudit
+    version: 0.1.0
+- rule: K
+  desc: k
+  condition: ka.verb = create
+  output: "k %ka.verb"
+  priority: WARNING
+  source: k8s_audit
+"#;
+    let loaded = load(
+        &[Input {
+            name: "k.yaml",
+            bytes: text.as_bytes(),
+        }],
+        &LoadOptions::default(),
+    );
+    assert!(!loaded.has_errors());
+    let e = Engine::new(loaded.rules, options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(e.skipped_rules(), ["K"]);
+    assert_eq!(e.active_rules().count(), 0);
+}

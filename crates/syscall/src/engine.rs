@@ -1,0 +1,196 @@
+//! The engine for syscall events: the source-neutral [`Engine`] of `falcoc-engine` with
+//! what syscall events need around it — the field plan of the rules' fields, the libsinsp
+//! state update before evaluation, and Falco 0.42's event conversion (`convert.rs`).
+
+use std::collections::BTreeSet;
+use std::ops::{Deref, DerefMut};
+
+use falcoc_compiler::compile::CompiledRule;
+use falcoc_compiler::events::PPM_EVENT_MAX;
+use falcoc_engine::{Alert, Engine, EngineError, EngineOptions};
+use falcoc_scap::{Event, EventRef};
+use rustc_hash::FxHashMap;
+
+use crate::convert;
+use crate::extract::{ExtractOptions, Extractor, FieldPlan, LibsVersion};
+use crate::state::{evtable, State};
+
+/// The syscall settings of a [`SyscallEngine`].
+#[derive(Debug, Clone, Copy)]
+pub struct SyscallOptions {
+    /// Field extraction settings (time zone of `%evt.time` in outputs, buffers; the
+    /// libsinsp version, by default libs 0.22 as Falco 0.42.1, which
+    /// [`replay`](crate::replay) also gives the state).
+    pub extract: ExtractOptions,
+    /// Deliver capture events to the rules as Falco 0.42.1 (libs 0.22) does: enter
+    /// events the scap converter stores are not evaluated, old event versions are
+    /// routed and named as their current version, and an exit event's missing
+    /// parameters come from its enter event (default true; see the `convert` notes in
+    /// docs/compat.md). Off: every event as read, by its own code.
+    pub convert_events: bool,
+}
+
+impl Default for SyscallOptions {
+    fn default() -> SyscallOptions {
+        SyscallOptions {
+            extract: ExtractOptions {
+                libs: LibsVersion::Falco042,
+                ..ExtractOptions::default()
+            },
+            convert_events: true,
+        }
+    }
+}
+
+/// The rule engine over syscall events: an [`Engine`] (reached through `Deref` for its
+/// rule-level accessors: [`Engine::stats`], [`Engine::match_counts`], …) whose events are
+/// [`EventRef`]s of a capture or the live sensor, evaluated after the [`State`] update.
+#[derive(Debug)]
+pub struct SyscallEngine {
+    engine: Engine,
+    plan: FieldPlan,
+    extract: ExtractOptions,
+    convert: bool,
+    /// Per enter event code, whether a rule may read one of its parameters from the exit
+    /// event (so the enter event is kept until the exit).
+    keep_enter: Vec<bool>,
+    /// The kept enter events, by thread.
+    enters: FxHashMap<i64, Event>,
+}
+
+impl Deref for SyscallEngine {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl DerefMut for SyscallEngine {
+    fn deref_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+}
+
+impl SyscallEngine {
+    /// Builds the engine for `rules` (see [`Engine::new`]).
+    pub fn new(
+        rules: Vec<CompiledRule>,
+        options: EngineOptions,
+        syscall: SyscallOptions,
+    ) -> Result<SyscallEngine, EngineError> {
+        Ok(SyscallEngine::from_engine(
+            Engine::new(rules, options)?,
+            syscall,
+        ))
+    }
+
+    /// Wraps an engine built with [`Engine::new`].
+    pub fn from_engine(engine: Engine, syscall: SyscallOptions) -> SyscallEngine {
+        let plan = FieldPlan::new(engine.tables());
+        let params: BTreeSet<&str> = engine
+            .fields_used()
+            .filter_map(convert::param_name)
+            .collect();
+        let keep_enter = (0..PPM_EVENT_MAX as u16)
+            .map(|c| {
+                let (Some(enter), Some(exit)) = (evtable::event(c), evtable::event(c + 1)) else {
+                    return false;
+                };
+                !convert::delivered(c)
+                    && enter
+                        .params
+                        .iter()
+                        .any(|p| params.contains(p.name) && exit.param_index(p.name).is_none())
+            })
+            .collect();
+        SyscallEngine {
+            engine,
+            plan,
+            extract: syscall.extract,
+            convert: syscall.convert_events,
+            keep_enter,
+            enters: Default::default(),
+        }
+    }
+
+    /// The source-neutral engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The libsinsp version the engine's field extraction follows
+    /// (`SyscallOptions::extract.libs`).
+    pub fn libs(&self) -> LibsVersion {
+        self.extract.libs
+    }
+
+    /// Updates `state` with `evt` and evaluates the rules on it (unless libsinsp would
+    /// drop the event: state-only events, leading container events). Events must be given
+    /// in capture order, each once.
+    pub fn process(&mut self, state: &mut State, evt: &EventRef<'_>) -> Vec<Alert> {
+        let p = state.process(evt);
+        if p.filtered_out {
+            self.engine.skip_event();
+            return Vec::new();
+        }
+        self.evaluate(state, evt)
+    }
+
+    /// Evaluates the rules on `evt`, which `state` has just processed
+    /// ([`State::process`]).
+    pub fn evaluate(&mut self, state: &mut State, evt: &EventRef<'_>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        self.evaluate_into(state, evt, &mut out);
+        out
+    }
+
+    /// [`evaluate`](Self::evaluate), appending the alerts to `out`; returns how many.
+    pub fn evaluate_into(
+        &mut self,
+        state: &mut State,
+        evt: &EventRef<'_>,
+        out: &mut Vec<Alert>,
+    ) -> usize {
+        let opts = self.extract;
+        if !self.convert {
+            if !self.engine.wants(evt.code) {
+                self.engine.skip_event();
+                return 0;
+            }
+            let mut ex = Extractor::new(state, evt, opts).with_plan(&self.plan);
+            return self
+                .engine
+                .evaluate_fields_into(evt.code, evt.ts, &mut ex, out);
+        }
+        if !convert::delivered(evt.code) {
+            self.engine.skip_event();
+            if self
+                .keep_enter
+                .get(evt.code as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                self.enters.insert(evt.tid, evt.to_event());
+            }
+            return 0;
+        }
+        let enter = self
+            .enters
+            .remove(&evt.tid)
+            .filter(|e| e.code.wrapping_add(1) == evt.code);
+        let code = convert::converted_code(evt.code);
+        if !self.engine.wants(code) {
+            self.engine.skip_event();
+            return 0;
+        }
+        let mut src = convert::Converted {
+            ex: Extractor::new(state, evt, opts).with_plan(&self.plan),
+            enter: enter.as_ref().map(Event::as_event_ref),
+            rename: convert::renamed(evt.code),
+            opts,
+        };
+        self.engine
+            .evaluate_fields_into(code, evt.ts, &mut src, out)
+    }
+}

@@ -1,0 +1,507 @@
+//! Text forms as libsinsp prints them: event parameters (`sinsp_evt::get_param_as_str`,
+//! used by `evt.arg.*`, `evt.args`, `evt.res` and by fd names), socket addresses and
+//! tuples, flag sets, errno and signal names, byte buffers.
+
+use std::net::Ipv4Addr;
+
+use falcoc_compiler::fields::{FieldType, PrintFormat};
+
+use crate::state::evtable::{self, ParamDesc};
+use crate::state::fd::{self, ipv6_string};
+use crate::state::paths::{self, concatenate};
+use crate::state::{State, ThreadRef};
+use falcoc_scap::{EventRef, AF_INET, AF_INET6, AF_UNIX};
+
+/// How byte buffers are printed (sysdig's default: printable bytes, `.` for the others).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// Buffers longer than this many bytes are cut and end in `...` (sysdig sets 80 when
+    /// printing without `-v`; 0 = no limit, as in Falco).
+    pub max_buffer_len: usize,
+}
+
+/// A parameter as text: libsinsp's plain and resolved forms (`evt.arg` gives the
+/// resolved one when it is not empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParamText {
+    /// The plain rendering (`3`, `/etc/passwd`, `257`).
+    pub raw: String,
+    /// The resolved rendering (`<f>/etc/passwd`, `O_RDONLY|O_CLOEXEC`), possibly empty.
+    pub resolved: String,
+}
+
+impl ParamText {
+    /// The resolved form if not empty, else the plain one.
+    pub fn best(self) -> String {
+        if self.resolved.is_empty() {
+            self.raw
+        } else {
+            self.resolved
+        }
+    }
+}
+
+include!("names.rs");
+
+fn le16(b: &[u8], i: usize) -> u16 {
+    u16::from_le_bytes([b[i], b[i + 1]])
+}
+
+fn le64(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+fn ip4(b: &[u8]) -> Ipv4Addr {
+    Ipv4Addr::new(b[0], b[1], b[2], b[3])
+}
+
+fn ip16(b: &[u8]) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&b[..16]);
+    a
+}
+
+/// A string up to its NUL, with the bytes libsinsp's `sanitize_string` removes dropped.
+pub fn sanitized(b: &[u8]) -> String {
+    let b = crate::state::parse_cstr(b);
+    b.iter()
+        .copied()
+        .filter(|&c| !paths::is_invalid_char(c))
+        .map(char::from)
+        .collect()
+}
+
+/// A `SOCKADDR` parameter as text (`NULL`, a unix path, `ip:port`).
+pub fn sockaddr_string(b: &[u8]) -> String {
+    let Some(&family) = b.first() else {
+        return "NULL".to_string();
+    };
+    match family {
+        AF_UNIX => sanitized(&b[1..]),
+        AF_INET if b.len() == 7 => fd::ipv4_server_string([b[1], b[2], b[3], b[4]], le16(b, 5)),
+        AF_INET => "INVALID IPv4".to_string(),
+        AF_INET6 if b.len() == 19 => format!("{}:{}", ipv6_string(ip16(&b[1..])), le16(b, 17)),
+        AF_INET6 => "INVALID IPv6".to_string(),
+        f => format!("family {}", f as i8),
+    }
+}
+
+/// A `SOCKTUPLE` parameter as text (`NULL`, `sip:sport->dip:dport`, unix
+/// `source->dest path` in hex).
+pub fn socktuple_string(b: &[u8]) -> String {
+    let Some(&family) = b.first() else {
+        return "NULL".to_string();
+    };
+    match family {
+        AF_INET if b.len() == 13 => format!(
+            "{}:{}->{}:{}",
+            ip4(&b[1..]),
+            le16(b, 5),
+            ip4(&b[7..]),
+            le16(b, 11)
+        ),
+        AF_INET => "INVALID IPv4".to_string(),
+        AF_INET6 if b.len() == 37 => {
+            let (s, d) = (&b[1..17], &b[19..35]);
+            if fd::is_v4_mapped(s) && fd::is_v4_mapped(d) {
+                format!(
+                    "{}:{}->{}:{}",
+                    ip4(&b[13..]),
+                    le16(b, 17),
+                    ip4(&b[31..]),
+                    le16(b, 35)
+                )
+            } else {
+                format!(
+                    "{}:{}->{}:{}",
+                    ipv6_string(ip16(s)),
+                    le16(b, 17),
+                    ipv6_string(ip16(d)),
+                    le16(b, 35)
+                )
+            }
+        }
+        AF_INET6 => "INVALID IPv6".to_string(),
+        AF_UNIX if b.len() >= 17 => {
+            format!("{:x}->{:x} {}", le64(b, 1), le64(b, 9), sanitized(&b[17..]))
+        }
+        f => format!("family {}", f as i8),
+    }
+}
+
+/// The names of the bits of a flag set, as libsinsp's flag rendering loop produces them.
+pub fn flag_names(value: u32, table: &[(&str, u32)]) -> String {
+    let mut out = String::new();
+    let mut sep = "";
+    let mut val = value;
+    let mut stopped = None;
+    for &(name, flag) in table {
+        if flag == value {
+            stopped = Some(name);
+            break;
+        }
+        if (flag == 0 && value == 0) || (flag != 0 && val & flag == flag && val != 0) {
+            out.push_str(sep);
+            out.push_str(name);
+            sep = "|";
+            val &= !flag;
+        }
+    }
+    if let Some(name) = stopped {
+        out.push_str(sep);
+        out.push_str(name);
+    }
+    out
+}
+
+/// A byte buffer with unprintable bytes as `.` (`binary_buffer_to_string_dots`), cut to
+/// `max` bytes ending in `...` when longer (0 = no limit).
+pub fn buffer_dots(b: &[u8], max: usize) -> String {
+    let mut s: String = b
+        .iter()
+        .map(|&c| {
+            if (0x20..=0x7e).contains(&c) {
+                c as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    if max != 0 && s.len() > max {
+        s.truncate(max);
+        if max > 3 {
+            s.replace_range(max - 3.., "...");
+        }
+    }
+    s
+}
+
+/// C's `%g` (6 significant digits, trailing zeros removed).
+pub fn c_g(v: f64) -> String {
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "nan".into()
+        } else if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
+    let exp = v.abs().log10().floor() as i32;
+    let trim = |s: String| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if !(-4..6).contains(&exp) {
+        let s = format!("{:.5e}", v);
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let e: i32 = e.parse().unwrap_or(0);
+        format!(
+            "{}e{}{:02}",
+            trim(m.to_string()),
+            if e < 0 { '-' } else { '+' },
+            e.abs()
+        )
+    } else {
+        let decimals = (5 - exp).max(0) as usize;
+        trim(format!("{:.*}", decimals, v))
+    }
+}
+
+/// A number printed with C's `%#o` / `%d` / `%X` by print format (`SET_NUMERIC_FORMAT`);
+/// `v` is already the value as the C code passes it (sign-extended where it prints
+/// signed).
+fn numeric(v: i64, bits: u32, format: PrintFormat) -> String {
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    let u = v as u64 & mask;
+    match format {
+        PrintFormat::Oct => {
+            if u == 0 {
+                "0".to_string()
+            } else {
+                format!("0{:o}", u)
+            }
+        }
+        PrintFormat::Hex => format!("{:X}", u),
+        PrintFormat::PaddedDec => format!("{:09}", v),
+        _ => v.to_string(),
+    }
+}
+
+/// The description of parameter `i` of the event (2022 table for older codes).
+pub fn param_desc(code: u16, i: usize) -> Option<&'static ParamDesc> {
+    evtable::event(code)?.params.get(i)
+}
+
+/// `get_base_dir` for a path parameter: the working directory, or for an `FSRELPATH`
+/// the path of its dirfd (empty when that fd is unknown).
+fn base_dir(state: &mut State, evt: &EventRef<'_>, tid: i64, desc: &ParamDesc) -> String {
+    let cwd = state.process_cwd(tid);
+    if desc.ty != FieldType::FsRelPath {
+        return cwd;
+    }
+    let Some(di) = desc.dirfd else {
+        return cwd;
+    };
+    let Some(raw) = evt.param(di).map(|p| p.raw()) else {
+        return cwd;
+    };
+    if raw.len() != 8 {
+        return cwd;
+    }
+    let dirfd = i64::from_le_bytes(raw.try_into().unwrap_or([0; 8]));
+    if dirfd == -100 {
+        return cwd;
+    }
+    match state.fd(tid, dirfd) {
+        Some(f) if !f.name.is_empty() => {
+            let mut s = paths::sanitize(&f.name);
+            s.push('/');
+            s
+        }
+        _ => String::new(),
+    }
+}
+
+/// `get_param_as_str`: parameter `i` of `evt` as text, resolved against the state.
+pub fn param_text(
+    state: &mut State,
+    evt: &EventRef<'_>,
+    i: usize,
+    opts: &RenderOptions,
+) -> Option<ParamText> {
+    let raw = evt.param(i)?.raw();
+    let desc = param_desc(evt.code, i);
+    let (ty, format, names) = match desc {
+        Some(d) => (d.ty, d.format, d.names),
+        None => {
+            let p = evt.param(i)?;
+            (
+                p.ty().unwrap_or(FieldType::Bytebuf),
+                p.info().map_or(PrintFormat::Na, |p| p.format),
+                None,
+            )
+        }
+    };
+    let tid = match state.event_thread_ref(evt.tid) {
+        Some(ThreadRef::Table(t)) => Some(t),
+        _ => None,
+    };
+    let mut out = ParamText::default();
+    let int = crate::state::parse_int;
+    let uint = crate::state::parse_uint;
+    use FieldType as T;
+    match ty {
+        T::Int8 => out.raw = numeric(int(raw), 8, format),
+        T::Int16 => out.raw = numeric(int(raw), 16, format),
+        T::Int32 => out.raw = numeric(int(raw), 32, format),
+        T::Int64 => out.raw = numeric(int(raw), 64, format),
+        T::Uint8 => out.raw = numeric(uint(raw) as i64, 8, format),
+        T::Uint16 => out.raw = numeric(uint(raw) as i64, 16, format),
+        // Printed with %d: the 32-bit value as signed.
+        T::Uint32 => out.raw = numeric(uint(raw) as u32 as i32 as i64, 32, format),
+        T::Uint64 => out.raw = numeric(uint(raw) as i64, 64, format),
+        T::Fd => {
+            let fd = int(raw);
+            out.raw = fd.to_string();
+            if let Some(tid) = tid {
+                if fd >= 0 {
+                    if let Some(f) = state.fd(tid, fd) {
+                        let tch = f.typechar() as char;
+                        let proto = if matches!(
+                            f.ty,
+                            falcoc_scap::FdType::Ipv4Sock
+                                | falcoc_scap::FdType::Ipv6Sock
+                                | falcoc_scap::FdType::Ipv4ServSock
+                                | falcoc_scap::FdType::Ipv6ServSock
+                        ) {
+                            match f.l4proto() {
+                                fd::L4_TCP => "t",
+                                fd::L4_UDP => "u",
+                                fd::L4_ICMP => "i",
+                                fd::L4_RAW => "r",
+                                _ => "",
+                            }
+                        } else {
+                            ""
+                        };
+                        out.resolved = format!("<{tch}{proto}>{}", paths::sanitize(&f.name));
+                    }
+                } else if fd == -100 {
+                    out.resolved = "AT_FDCWD".to_string();
+                } else if let Some(e) = errno_name(fd) {
+                    out.resolved = e.to_string();
+                }
+            }
+        }
+        T::Pid => {
+            let pid = int(raw);
+            out.raw = pid.to_string();
+            if let Some(t) = state.thread(pid) {
+                out.resolved = t.comm.clone();
+            }
+        }
+        T::Errno => {
+            let v = int(raw);
+            out.raw = v.to_string();
+            if v < 0 {
+                if let Some(e) = errno_name(v) {
+                    out.resolved = e.to_string();
+                }
+            }
+        }
+        T::Charbuf => out.raw = String::from_utf8_lossy(crate::state::parse_cstr(raw)).into_owned(),
+        T::Fspath | T::FsRelPath => {
+            out.raw = sanitized(raw);
+            match (tid, desc) {
+                (Some(tid), Some(d)) if !raw.is_empty() => {
+                    if !crate::state::parse_cstr(raw).starts_with(b"<NA>") {
+                        let base = base_dir(state, evt, tid, d);
+                        let (joined, relative) = concatenate(base.as_bytes(), raw);
+                        if relative && joined != paths::PATH_TOO_LONG {
+                            out.resolved = joined;
+                        }
+                    }
+                }
+                (Some(_), None) if !raw.is_empty() => {}
+                _ => out.resolved = out.raw.clone(),
+            }
+        }
+        T::Bytebuf => out.raw = buffer_dots(raw, opts.max_buffer_len),
+        T::Sockaddr => out.raw = sockaddr_string(raw),
+        T::Socktuple => out.raw = socktuple_string(raw),
+        T::Fdlist => {
+            if let (Some(tid), Some(list)) = (tid, falcoc_scap::FdListParam::parse(raw)) {
+                let items: Vec<(i64, i16)> = list.iter().collect();
+                let mut parts = Vec::new();
+                for (fdn, flags) in items {
+                    let tch = state.fd(tid, fdn).map_or('?', |f| f.typechar() as char);
+                    parts.push(format!("{}:{}{:x}", fdn as u64, tch, flags as i32 as u32));
+                }
+                out.raw = parts.join(" ");
+            }
+        }
+        T::SyscallId => {
+            let id = uint(raw) as u16;
+            out.raw = id.to_string();
+            out.resolved = evtable::syscall(id).1.to_string();
+        }
+        T::SigType => {
+            let v = uint(raw) as u8;
+            out.raw = v.to_string();
+            if let Some(s) = signal_name(v) {
+                out.resolved = s.to_string();
+            }
+        }
+        T::RelTime => {
+            let v = uint(raw);
+            if v == u64::MAX {
+                out.raw = "none".to_string();
+            } else {
+                out.raw = v.to_string();
+                out.resolved = format!("{}s", c_g(v as f64 / 1e9));
+            }
+        }
+        T::Flags8 | T::Flags16 | T::Flags32 | T::EnumFlags8 | T::EnumFlags16 | T::EnumFlags32 => {
+            let v = uint(raw) as u32;
+            out.raw = v.to_string();
+            if let Some(t) = names {
+                out.resolved = flag_names(v, t);
+            }
+        }
+        T::Mode => {
+            let v = uint(raw) as u32;
+            out.raw = numeric(v as i32 as i64, 32, format);
+            if let Some(t) = names {
+                out.resolved = flag_names(v, t);
+            }
+        }
+        T::Uid | T::Gid => {
+            let v = uint(raw) as u32;
+            if v < u32::MAX {
+                out.raw = (v as i32).to_string();
+                let name = if ty == T::Uid {
+                    state.user(v).map(|u| u.name.clone())
+                } else {
+                    state.group(v).map(|g| g.name.clone())
+                };
+                out.resolved = name.map_or_else(|| "<NA>".to_string(), |n| paths::sanitize(&n));
+            } else {
+                out.raw = "-1".to_string();
+                out.resolved = "<NONE>".to_string();
+            }
+        }
+        T::SigSet => {
+            let v = uint(raw) as u32;
+            let names: Vec<&str> = (0..32)
+                .filter(|s| v & (1 << s) != 0)
+                .filter_map(|s| signal_name(s as u8 + 1))
+                .collect();
+            out.raw = names.join(" ");
+        }
+        T::Dyn => {
+            // The value after the type index: numbers per their width.
+            let v = raw.get(1..).unwrap_or(&[]);
+            out.raw = match v.len() {
+                8 => numeric(int(v), 64, format),
+                4 => numeric(int(v), 32, format),
+                2 => numeric(int(v), 16, format),
+                1 => numeric(uint(v) as i64, 8, format),
+                _ => buffer_dots(v, opts.max_buffer_len),
+            };
+        }
+        T::AbsTime if evt.code < 336 => out.raw = "INVALID DYNAMIC PARAMETER".to_string(),
+        T::AbsTime | T::Port | T::L4Proto | T::SockFamily => out.raw = uint(raw).to_string(),
+        T::Bool => out.raw = (uint(raw) != 0).to_string(),
+        T::Ipv4Addr if raw.len() == 4 => out.raw = ip4(raw).to_string(),
+        T::Ipv6Addr if raw.len() == 16 => out.raw = ipv6_string(ip16(raw)),
+        _ => out.raw = "(n.a.)".to_string(),
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_render_like_libsinsp() {
+        let t = evtable::event(3).and_then(|e| e.params[2].names).unwrap();
+        assert_eq!(flag_names(1, t), "O_RDONLY");
+        assert_eq!(flag_names(0, t), "O_NONE");
+        assert_eq!(flag_names(2 | 4 | 256, t), "O_TRUNC|O_CREAT|O_WRONLY");
+        assert_eq!(flag_names(3 | 4096, t), "O_RDWR|O_CLOEXEC");
+    }
+
+    #[test]
+    fn numbers_and_buffers() {
+        assert_eq!(c_g(0.5), "0.5");
+        assert_eq!(c_g(1.0), "1");
+        assert_eq!(c_g(0.000012345), "1.2345e-05");
+        assert_eq!(c_g(123456789.0), "1.23457e+08");
+        assert_eq!(numeric(0o644, 32, PrintFormat::Oct), "0644");
+        assert_eq!(numeric(0, 32, PrintFormat::Oct), "0");
+        assert_eq!(buffer_dots(b"ab\ncd", 0), "ab.cd");
+        assert_eq!(buffer_dots(&[b'x'; 100], 80).len(), 80);
+        assert_eq!(socktuple_string(&[]), "NULL");
+        let mut t = vec![AF_INET, 10, 0, 0, 5];
+        t.extend_from_slice(&80u16.to_le_bytes());
+        t.extend_from_slice(&[1, 2, 3, 4]);
+        t.extend_from_slice(&4444u16.to_le_bytes());
+        assert_eq!(socktuple_string(&t), "10.0.0.5:80->1.2.3.4:4444");
+        assert_eq!(errno_name(-2), Some("ENOENT"));
+        assert_eq!(errno_name(3), None);
+    }
+}
