@@ -350,8 +350,8 @@ impl<'a> EventRef<'a> {
 
     event_accessors!();
 
-    /// The packed parameter bytes: parameter `i` is `raw_values()[bounds()[i]..bounds()[i
-    /// + 1]]` (for code that copies or slices parameters without decoding them).
+    /// The packed parameter bytes: parameter `i` spans `bounds()[i]` to `bounds()[i + 1]`
+    /// in them (for code that copies or slices parameters without decoding them).
     #[inline]
     pub fn raw_values(&self) -> &'a [u8] {
         self.values
