@@ -45,6 +45,22 @@
 //! (`rules[].disable.rule=*`, `append_output[].match.source=syscall`,
 //! `plugins[0].name=x`); the value is a scalar, or a YAML mapping when it is written
 //! `{...}`. Then the whole document is decoded again.
+//!
+//! ```
+//! use falcoc_config::{Config, RuleMatching, INVALID};
+//!
+//! let text = "rule_matching: all\njson_output: true\nunknown_key: 1\n";
+//! let (mut config, warnings) = Config::from_yaml("falco.yaml", text).expect("valid");
+//! assert_eq!(config.rule_matching, RuleMatching::All);
+//! assert!(config.json_output);
+//! assert_eq!(warnings[0].code, "CONFIG_UNKNOWN_KEY");
+//!
+//! config.apply_override("priority=warning").expect("a valid -o option");
+//! assert_eq!(config.priority.name(), "Warning");
+//!
+//! let errors = Config::from_yaml("falco.yaml", "json_output: [1]\n").unwrap_err();
+//! assert_eq!(errors[0].code, INVALID);
+//! ```
 
 #![warn(missing_docs)]
 

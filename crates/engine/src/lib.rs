@@ -140,6 +140,8 @@
 //! assert_eq!(engine.match_counts(), vec![("Shell started", 1)]);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod alert;
 mod output;
 pub mod ratelimit;

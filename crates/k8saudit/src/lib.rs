@@ -17,6 +17,43 @@
 //!   `auditID` has no `ka.*` field at all. Deliberate differences are in docs/compat.md.
 //! * [`evaluate`] runs an [`Engine`] built for the `k8s_audit` source on one event;
 //!   [`read_file`] reads a file of payloads (`falcoc replay --source k8s_audit`).
+//!
+//! ```
+//! use falcoc_compiler::fields::PluginProfile;
+//! use falcoc_compiler::{load, Input, LoadOptions};
+//! use falcoc_engine::{Engine, EngineOptions};
+//! use falcoc_k8saudit::{decode_payload, evaluate, FieldOptions, K8S_AUDIT_SOURCE};
+//!
+//! let rules = br#"
+//! - rule: Secret read
+//!   desc: a secret was read
+//!   condition: ka.verb = get and ka.target.resource = secrets
+//!   output: "secret read (user=%ka.user.name secret=%ka.target.name)"
+//!   priority: WARNING
+//!   source: k8s_audit
+//! "#;
+//! let profile = PluginProfile::from_names(&["k8saudit", "json"]).expect("known plugins");
+//! let load_options = LoadOptions { profile: profile.clone(), ..LoadOptions::default() };
+//! let loaded = load(&[Input { name: "rules.yaml", bytes: rules }], &load_options);
+//! assert!(!loaded.has_errors());
+//! let options = EngineOptions {
+//!     source: K8S_AUDIT_SOURCE.into(),
+//!     profile,
+//!     ..EngineOptions::default()
+//! };
+//! let mut engine = Engine::new(loaded.rules, options).expect("outputs compile");
+//!
+//! let payload = r#"{"kind": "Event", "auditID": "1", "verb": "get",
+//!     "user": {"username": "alice"},
+//!     "objectRef": {"resource": "secrets", "namespace": "db", "name": "password"},
+//!     "stageTimestamp": "2024-01-15T10:00:00.000000Z"}"#;
+//! let events = decode_payload(payload.to_string()).expect("a JSON payload");
+//! let event = events[0].as_ref().expect("an audit event");
+//! let alerts = evaluate(&mut engine, event, 1, &FieldOptions::default());
+//! assert_eq!(alerts[0].message, "secret read (user=alice secret=password)");
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod json;
 

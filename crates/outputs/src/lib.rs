@@ -46,6 +46,29 @@
 //! With `outputs.rate > 0` (Falco 0.26–0.36; removed in 0.37) rule alerts go through the
 //! token bucket of `falcoc_engine::ratelimit` (one token per alert, wall clock); rejected alerts
 //! are counted in [`OutputsStats::rate_limited`]. Internal alerts are never limited.
+//!
+//! ```
+//! use falcoc_compiler::priority::Priority;
+//! use falcoc_engine::Alert;
+//! use falcoc_outputs::{format_alert, FormatOptions};
+//!
+//! let alert = Alert {
+//!     rule: "Shell started".into(),
+//!     priority: Priority::Warning,
+//!     time_ns: 1_705_312_800_000_380_323,
+//!     message: "shell started (user=root)".into(),
+//!     output_fields: vec![("user.name".into(), "root".into())],
+//!     tags: vec!["shell".into()],
+//!     source: "syscall".into(),
+//!     hostname: "example-host".into(),
+//! };
+//! let text = format_alert(&alert, &FormatOptions::default());
+//! assert_eq!(text, "10:00:00.000380323: Warning shell started (user=root)");
+//! let json = FormatOptions { json_output: true, ..FormatOptions::default() };
+//! let line = format_alert(&alert, &json);
+//! assert!(line.contains(r#""output_fields":{"evt.time":1705312800000380323,"user.name":"root"}"#));
+//! assert!(line.contains(r#""time":"2024-01-15T10:00:00.000380323Z""#));
+//! ```
 
 #![warn(missing_docs)]
 

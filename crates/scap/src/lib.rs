@@ -57,6 +57,8 @@
 //! # Ok::<(), scap::ScapError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod block;
 mod cursor;
 mod error;

@@ -1,28 +1,4 @@
 //! Replaying a capture through the state and the engine (Falco's `engine.kind: replay`).
-//!
-//! Replaying a capture (what `falcoc replay` does):
-//!
-//! ```no_run
-//! use falcoc_compiler::{load, Input, LoadOptions};
-//! use falcoc_engine::EngineOptions;
-//! use falcoc_outputs::{format_alert, FormatOptions};
-//! use falcoc_syscall::{replay, SyscallEngine, SyscallOptions};
-//!
-//! let text = std::fs::read("falco_rules.yaml")?;
-//! let loaded = load(&[Input { name: "falco_rules.yaml", bytes: &text }], &LoadOptions::default());
-//! let mut engine =
-//!     SyscallEngine::new(loaded.rules, EngineOptions::default(), SyscallOptions::default())
-//!         .expect("outputs compile");
-//! let mut reader = falcoc_scap::open("capture.scap")?;
-//! let opts = FormatOptions::default();
-//! let summary = replay(&mut engine, &mut reader, Default::default(), |alert| {
-//!     println!("{}", format_alert(&alert, &opts));
-//! });
-//! if let Some(e) = summary.error {
-//!     eprintln!("{e}");
-//! }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use crate::state::{State, StateOptions};
 use crate::SyscallEngine;
