@@ -275,6 +275,17 @@ pub fn completion(a: &Analysis, file: usize, offset: usize) -> Vec<CompletionIte
                 }
             }
             "fields" => fields(a, &source, partial, &mut push),
+            "comps" => {
+                for op in CmpOp::ALL.into_iter().filter(|op| *op != CmpOp::EqEq) {
+                    push(
+                        op.as_str(),
+                        op.as_str().to_string(),
+                        CompletionItemKind::OPERATOR,
+                        None,
+                        None,
+                    );
+                }
+            }
             "output" if prefix[..prefix.len() - partial_len.min(prefix.len())].ends_with('%') => {
                 fields(a, &source, partial, &mut push);
             }
@@ -469,6 +480,32 @@ fn last_word(t: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn labels_at(text: &str, marker: &str) -> Vec<String> {
+        let at = text.find(marker).unwrap() + marker.len();
+        let uri: lsp_types::Uri = "file:///t.yaml".parse().unwrap();
+        let a = Analysis::new(&[(uri, "t.yaml".into(), text.to_string())], "auto");
+        completion(&a, 0, at).into_iter().map(|i| i.label).collect()
+    }
+
+    #[test]
+    fn outputs_exception_fields_and_comps() {
+        let text = "- rule: r\n  desc: d\n  condition: evt.type = open\n  \
+                    output: \"x %proc.cm\"\n  priority: INFO\n  exceptions:\n    \
+                    - name: e\n      fields: [fd.na]\n      comps: [i]\n";
+        let l = labels_at(text, "%proc.cm");
+        assert!(l.contains(&"proc.cmdline".to_string()), "{l:?}");
+        assert!(!l.contains(&"proc.name".to_string()));
+        let l = labels_at(text, "[fd.na");
+        assert!(l.contains(&"fd.name".to_string()), "{l:?}");
+        let l = labels_at(text, "comps: [");
+        assert!(
+            l.contains(&"startswith".to_string()) && l.contains(&"in".to_string()),
+            "{l:?}"
+        );
+        // Plain text in an output offers nothing.
+        assert!(labels_at(text, "\"x").is_empty());
+    }
 
     fn ctx(t: &str) -> Context {
         context(t, t.find('|').unwrap())
