@@ -428,7 +428,7 @@ fn drives_the_server_over_stdio() {
         .contains("only macros and lists"));
 
     // An edit with a misspelt field: the same code and span as `falcoc lint`, then a quick
-    // fix. The edit is incremental, at a UTF-16 position after non-ASCII text.
+    // fix. The edit is incremental (UTF-16 positions: see crates/lsp/tests/robustness.rs).
     c.drop_pending_diagnostics();
     let at = pos(LOCAL, "not user.name", 4);
     let end = pos(LOCAL, "not user.name", 13);
