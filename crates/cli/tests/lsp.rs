@@ -679,3 +679,24 @@ fn lint_sarif(upstream: &Path, local_text: &str) -> Vec<(String, String, Value)>
     v.sort_by_key(|o| format!("{o:?}"));
     v
 }
+
+#[test]
+fn malformed_framing_exits_with_a_message() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_falcoc"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Content-Length: 5\r\n\r\nhello")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("malformed LSP payload"), "{err}");
+}

@@ -52,9 +52,16 @@ impl std::error::Error for Error {}
 /// (or closes stdin).
 pub fn run_stdio() -> Result<(), Error> {
     let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
+    let served = serve(&connection);
     drop(connection);
-    io_threads.join().map_err(|e| Error(e.to_string()))
+    // A read or write failure (malformed framing, invalid JSON) ends the I/O threads first:
+    // their error says more than the closed channel the loop saw.
+    let io = io_threads.join().map_err(|e| Error(format!("stdio: {e}")));
+    match (served, io) {
+        (Err(_), Err(io)) | (Ok(()), Err(io)) => Err(io),
+        (Err(e), Ok(())) => Err(e),
+        (Ok(()), Ok(())) => Ok(()),
+    }
 }
 
 /// Serves one connection: the `initialize` handshake, then every message until
