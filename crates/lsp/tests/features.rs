@@ -204,3 +204,28 @@ fn lone_files_and_closing() {
     // Its diagnostics are cleared.
     assert_eq!(published(&s.flush(), uri), Some(Vec::new()));
 }
+
+#[test]
+fn configuration_change_makes_a_rule_set() {
+    let dir = temp_dir("config-change");
+    let a = "- macro: base_macro\n  condition: evt.type = open\n";
+    let b = "- rule: Uses base\n  desc: d\n  condition: base_macro and proc.name = cat\n  \
+             output: \"o %proc.name\"\n  priority: INFO\n";
+    std::fs::write(dir.join("a.yaml"), a).unwrap();
+    std::fs::write(dir.join("b.yaml"), b).unwrap();
+    let ub = uri_of(&dir.join("b.yaml"));
+    let mut s = server(Some(&dir), Value::Null);
+    // Alone, b.yaml uses an undefined macro.
+    let out = open(&mut s, &ub, b);
+    let d = published(&out, &ub).unwrap();
+    assert!(d.iter().any(|d| d["code"] == "LOAD_ERR_VALIDATE"), "{d:?}");
+    s.handle(Message::Notification(Notification::new(
+        "workspace/didChangeConfiguration".to_string(),
+        json!({"settings": {"falco": {"rulesFiles": ["a.yaml", "b.yaml"]}}}),
+    )));
+    let out = s.flush();
+    assert_eq!(published(&out, &ub), Some(Vec::new()));
+    let ua = uri_of(&dir.join("a.yaml"));
+    assert!(published(&out, &ua).is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
