@@ -6,6 +6,11 @@
 //! tables from `/proc`, and then runs every probe event through the same state, rule
 //! engine and outputs as `falcoc replay`. The sensor's own process is not traced.
 //!
+//! Container and pod metadata (`container.*`, `k8s.*`) come from the container
+//! runtimes' sockets (CRI, docker, podman; the `container` plugin's `init_config` in the
+//! configuration picks them), asked on a worker thread when a container is first seen;
+//! `--no-container-metadata` turns that off (then only `container.id` is known).
+//!
 //! Once a second the kernel-side drop counter feeds the `syscall_event_drops` monitor
 //! (log, alert, exit); `--stats-interval` prints a stats line to stderr. SIGINT or
 //! SIGTERM (or `--duration`) stops it cleanly: the probe is detached, the events still
@@ -30,7 +35,9 @@ use falcoc_config::{Config, DropAction};
 use falcoc_engine::{hostname_from_env, Alert};
 use falcoc_outputs::Outputs;
 use falcoc_probe_ebpf::loader::boot_offset_ns;
-use falcoc_probe_ebpf::{syscalls_for, Probe, ProbeError, ProbeOptions, ProcFs, Sensor};
+use falcoc_probe_ebpf::{
+    syscalls_for, Containers, Probe, ProbeError, ProbeOptions, ProcFs, Sensor,
+};
 use falcoc_syscall::drops::DropMonitor;
 use falcoc_syscall::SyscallEngine;
 
@@ -68,6 +75,9 @@ pub struct RunArgs {
     /// also polls every 10 ms.
     #[arg(long, value_name = "KIB", default_value_t = 8192)]
     ring_buffer_kb: u32,
+    /// Do not ask the container runtimes for container and pod metadata.
+    #[arg(long)]
+    no_container_metadata: bool,
 }
 
 /// How often the reader wakes up when the kernel has not woken it.
@@ -208,6 +218,19 @@ struct SyscallSource<'a> {
 
 impl SyscallSource<'_> {
     fn run(&self, engine: SyscallEngine) -> u8 {
+        let containers = if self.args.no_container_metadata {
+            None
+        } else {
+            match container_config(self.config)
+                .and_then(|c| Containers::start(c).map_err(|e| format!("container metadata: {e}")))
+            {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_USAGE;
+                }
+            }
+        };
         let (syscalls, missing) = syscalls_for(|c| engine.wants(c));
         if !missing.is_empty() {
             eprintln!(
@@ -240,7 +263,8 @@ impl SyscallSource<'_> {
             }
         };
         // Attached first, then /proc: what starts during the scan is in the ring buffer.
-        let mut p = Sensor::new(engine, ProcFs::default(), boot_offset_ns());
+        let mut p =
+            Sensor::with_containers(engine, ProcFs::default(), boot_offset_ns(), containers);
         eprintln!(
             "falcoc run: probe attached ({n_syscalls} syscalls traced), {} rules active, {} threads read from /proc",
             p.engine().active_rules().count(),
@@ -281,13 +305,14 @@ impl SyscallSource<'_> {
                 next_stats = now + stats_every;
                 let k = probe.counters().unwrap_or_default();
                 eprintln!(
-                    "falcoc stats: {} events ({:.0}/s), {} alerts, {} dropped by the kernel, {} threads, {} fds",
+                    "falcoc stats: {} events ({:.0}/s), {} alerts, {} dropped by the kernel, {} threads, {} fds{}",
                     p.stats().events,
                     p.stats().events as f64 / started.elapsed().as_secs_f64().max(1e-9),
                     p.stats().alerts,
                     k.dropped,
                     p.state().thread_count(),
-                    p.state().fd_count()
+                    p.state().fd_count(),
+                    container_stats(&p)
                 );
             }
         }
@@ -307,6 +332,12 @@ impl SyscallSource<'_> {
             mib(memory_kb("VmRSS")),
             mib(memory_kb("VmHWM"))
         );
+        if p.containers().is_some() {
+            eprintln!(
+                "Containers:{}",
+                container_stats(&p).trim_start_matches(", containers:")
+            );
+        }
         for (rule, n) in p.engine().match_counts() {
             eprintln!("   {rule}: {n}");
         }
@@ -342,4 +373,30 @@ impl SyscallSource<'_> {
         }
         exit
     }
+}
+
+/// The container metadata configuration: the `init_config` of the `container` plugin
+/// entry of `plugins`, if any, else the defaults (every runtime on its default sockets).
+fn container_config(config: &Config) -> Result<falcoc_container::Config, String> {
+    match config.plugins.iter().find(|p| p.name == "container") {
+        Some(p) => falcoc_container::Config::from_init_config(
+            p.init_config.as_ref().unwrap_or(&serde_json::Value::Null),
+        )
+        .map_err(|e| format!("plugins (container): {e}")),
+        None => Ok(falcoc_container::Config::default()),
+    }
+}
+
+/// `, containers: N known (E evicted), L lookups, F failed, T timed out, W late` for the
+/// stats line (empty without container metadata).
+fn container_stats(p: &Sensor) -> String {
+    let Some(c) = p.containers() else {
+        return String::new();
+    };
+    let s = c.stats();
+    let (known, evicted) = c.counts();
+    format!(
+        ", containers: {known} known ({evicted} evicted), {} lookups, {} found, {} failed, {} timed out, {} late",
+        s.lookups, s.found, s.failures, s.timeouts, s.late
+    )
 }

@@ -71,6 +71,9 @@ struct Counters {
 /// failure), so a burst of containers cannot grow the queue without limit.
 pub const MAX_IN_FLIGHT: usize = 1024;
 
+/// Delays (ms) before asking again about a container no runtime knows yet.
+const UNKNOWN_RETRIES: [u64; 4] = [50, 200, 500, 1000];
+
 struct Request {
     full_id: String,
     layout: Layout,
@@ -388,7 +391,16 @@ fn worker(
             let answers = answers.clone();
             let counters = counters.clone();
             tokio::spawn(async move {
-                let outcome = lookup(&endpoints, &r, timeout, label_max_len, &counters).await;
+                let mut outcome = lookup(&endpoints, &r, timeout, label_max_len, &counters).await;
+                // A container's first process can run before its runtime records it (a
+                // pod sandbox is stored once its task runs): ask again a few times.
+                for delay in UNKNOWN_RETRIES {
+                    if outcome != Outcome::Unknown {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                    outcome = lookup(&endpoints, &r, timeout, label_max_len, &counters).await;
+                }
                 match &outcome {
                     Outcome::Found(_) => counters.found.fetch_add(1, Ordering::Relaxed),
                     Outcome::Failed(_) => counters.failures.fetch_add(1, Ordering::Relaxed),

@@ -16,6 +16,7 @@
 //! The data flow is one way: kernel → ring buffer → [`convert::Converter`] → the
 //! runtime's `State` and `Engine` ([`Sensor`], driven by `falcoc run` in the CLI).
 
+pub mod containers;
 pub mod convert;
 pub mod loader;
 pub mod procfs;
@@ -23,6 +24,7 @@ pub mod record;
 pub mod sensor;
 pub mod syscalls;
 
+pub use containers::Containers;
 pub use convert::Converter;
 pub use loader::{missing_requirements, KernelCounters, Probe, ProbeError, ProbeOptions};
 pub use procfs::ProcFs;
