@@ -7,7 +7,11 @@
 //! syscall it can trace. The capture starts with the machine as `/proc` shows it after
 //! the probe is attached (machine info, interfaces, users and groups, every thread and
 //! its fds), then holds every event the probe delivers until SIGINT, SIGTERM or
-//! `--duration`; a path ending in `.gz` is gzip-compressed. The capture's own process is
+//! `--duration`; a path ending in `.gz` is gzip-compressed. Each container seen gets a
+//! container JSON event with its runtime metadata (as `falcoc run` makes them; the
+//! `container` plugin entry of `-c` picks the sockets, `--no-container-metadata` turns it
+//! off) before the event that revealed it, so a replay shows the same `container.*` and
+//! `k8s.*` fields as the live sensor. The capture's own process is
 //! not traced. A summary (events written, kernel drops) goes to stderr.
 //!
 //! Exit codes: 0 stopped normally; 1 the rules do not load, the probe fails while
@@ -17,7 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::setup::{engine_options, load_config, load_rules, rule_paths};
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
@@ -25,7 +29,9 @@ use falcoc_engine::Engine;
 use falcoc_probe_ebpf::loader::boot_offset_ns;
 use falcoc_probe_ebpf::record::HEADER_LEN;
 use falcoc_probe_ebpf::syscalls::{Syscall, SYSCALLS};
-use falcoc_probe_ebpf::{syscalls_for, Converter, Probe, ProbeError, ProbeOptions, ProcFs};
+use falcoc_probe_ebpf::{
+    syscalls_for, Containers, Converter, Probe, ProbeError, ProbeOptions, ProcFs,
+};
 use falcoc_scap::{self as scap, Event, FileSink, Writer, WriterOptions};
 use falcoc_syscall::state::{State, StateOptions};
 
@@ -50,6 +56,9 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "KIB", default_value_t = 8192,
           value_parser = clap::value_parser!(u32).range(4..=1 << 20))]
     ring_buffer_kb: u32,
+    /// Do not ask the container runtimes for container and pod metadata.
+    #[arg(long)]
+    no_container_metadata: bool,
 }
 
 /// How long the loop waits for the kernel before checking the stop conditions.
@@ -100,6 +109,23 @@ pub fn run(args: CaptureArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let containers = if args.no_container_metadata {
+        None
+    } else {
+        let config = match load_config(args.config.as_deref(), &[]) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        match crate::cmd_run::container_config(&config)
+            .and_then(|c| Containers::start(c).map_err(|e| format!("container metadata: {e}")))
+        {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&stop)) {
@@ -148,6 +174,8 @@ pub fn run(args: CaptureArgs) -> u8 {
         events: Vec::new(),
         records: 0,
         ring_bytes,
+        containers,
+        injected: Vec::new(),
     };
     capture.run(n_syscalls, &stop, duration)
 }
@@ -162,6 +190,9 @@ struct Capture<'a> {
     events: Vec<Event>,
     records: u64,
     ring_bytes: u32,
+    containers: Option<Containers>,
+    /// Container events to write before the next event.
+    injected: Vec<Event>,
 }
 
 impl Capture<'_> {
@@ -173,6 +204,13 @@ impl Capture<'_> {
         let threads = meta.processes.len();
         if let Err(e) = self.writer.write_metadata(&meta) {
             return self.write_failed(&e);
+        }
+        // The containers of the scan: their events come first, as libsinsp writes them.
+        if let Some(c) = &mut self.containers {
+            let ts = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            c.at_start(&meta, ts, &mut self.injected);
         }
         self.state.set_metadata(meta);
         eprintln!(
@@ -235,8 +273,14 @@ impl Capture<'_> {
             converter,
             events,
             records,
+            containers,
+            injected,
             ..
         } = self;
+        if let Some(c) = containers.as_mut() {
+            c.late(injected);
+        }
+        write_injected(injected, state, writer)?;
         let n = probe.drain(max, |raw| {
             if result.is_err() {
                 return;
@@ -245,6 +289,13 @@ impl Capture<'_> {
             converter.convert(raw, state, events);
             for owned in events.drain(..) {
                 let e = owned.as_event_ref();
+                if let Some(c) = containers.as_mut() {
+                    c.before(&e, injected);
+                    if let Err(err) = write_injected(injected, state, writer) {
+                        result = Err(err);
+                        break;
+                    }
+                }
                 // The conversion of later records reads the state (threads, fds).
                 state.process(&e);
                 if let Err(err) = writer.write_event(&e) {
@@ -264,4 +315,18 @@ impl Capture<'_> {
         );
         EXIT_PROBLEMS
     }
+}
+
+/// Writes the pending container events, each through the state first (as every event).
+fn write_injected(
+    injected: &mut Vec<Event>,
+    state: &mut State,
+    writer: &mut Writer<FileSink>,
+) -> std::io::Result<()> {
+    for owned in injected.drain(..) {
+        let e = owned.as_event_ref();
+        state.process(&e);
+        writer.write_event(&e)?;
+    }
+    Ok(())
 }

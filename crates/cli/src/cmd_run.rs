@@ -377,7 +377,7 @@ impl SyscallSource<'_> {
 
 /// The container metadata configuration: the `init_config` of the `container` plugin
 /// entry of `plugins`, if any, else the defaults (every runtime on its default sockets).
-fn container_config(config: &Config) -> Result<falcoc_container::Config, String> {
+pub(crate) fn container_config(config: &Config) -> Result<falcoc_container::Config, String> {
     match config.plugins.iter().find(|p| p.name == "container") {
         Some(p) => falcoc_container::Config::from_init_config(
             p.init_config.as_ref().unwrap_or(&serde_json::Value::Null),

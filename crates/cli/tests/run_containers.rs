@@ -314,3 +314,95 @@ fn a_hanging_or_absent_runtime_socket_leaves_the_fields_missing() {
         }
     }
 }
+
+#[test]
+fn a_capture_of_a_pod_replays_with_the_same_container_fields() {
+    if !ebpf_available() {
+        return;
+    }
+    let Some(socket) =
+        pod::socket_or_skip("a_capture_of_a_pod_replays_with_the_same_container_fields")
+    else {
+        return;
+    };
+    let _serial = live::exclusive();
+    let dir = live::temp_dir("podcap");
+    let config = write_config(&dir, &socket, 2000, 10);
+    let file = dir.join("pod.scap");
+    let rules = default_rules();
+    let mut capture = Command::new(falcoc())
+        .arg("capture")
+        .arg("-w")
+        .arg(&file)
+        .arg("-c")
+        .arg(&config)
+        .arg("-r")
+        .arg(&rules)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("falcoc capture starts");
+    let stderr = live::lines(capture.stderr.take().expect("stderr"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match stderr.recv_timeout(Duration::from_millis(100)) {
+            Ok(l) if l.contains("probe attached") => break,
+            _ => {}
+        }
+    }
+    let name = pod::pod_name("billing");
+    let p = pod::Pod::run(&socket, &name, "finance", "shell", &["/bin/sh"], true).expect("pod");
+    // Let the shell start; then read the file (the FIFO keeps `cat` there, see above).
+    std::thread::sleep(Duration::from_millis(500));
+    let (code, _) = p
+        .exec(&[
+            "sh",
+            "-c",
+            "mkfifo /tmp/hold; { sleep 1; echo > /tmp/hold; } & cat /etc/shadow /tmp/hold",
+        ])
+        .expect("exec");
+    assert_eq!(code, 0);
+    let id = p.container_id[..12].to_string();
+    drop(p);
+    let _ = Command::new("kill")
+        .args(["-TERM", &capture.id().to_string()])
+        .status();
+    let status = capture.wait().expect("capture exits");
+    assert!(status.success(), "capture failed");
+
+    let out = Command::new(falcoc())
+        .arg("replay")
+        .arg("-c")
+        .arg(&config)
+        .arg("-r")
+        .arg(&rules)
+        .arg(&file)
+        .output()
+        .expect("replay runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &Value| v["output_fields"]["container.id"] == id.as_str())
+        .collect();
+    for rule in [
+        "Terminal shell in container",
+        "Read sensitive file untrusted",
+    ] {
+        let a = alerts
+            .iter()
+            .find(|a| a["rule"] == rule)
+            .unwrap_or_else(|| panic!("replay: no {rule:?} in container {id}: {alerts:?}"));
+        assert_eq!(field(a, "container.name"), "shell", "{a}");
+        assert_eq!(
+            field(a, "container.image.repository"),
+            pod::IMAGE_REPOSITORY,
+            "{a}"
+        );
+        assert_eq!(field(a, "k8s.pod.name"), name.as_str(), "{a}");
+        assert_eq!(field(a, "k8s.ns.name"), "finance", "{a}");
+    }
+}
