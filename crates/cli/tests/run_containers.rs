@@ -78,6 +78,9 @@ append_output:
       - container.type
       - k8s.pod.name
       - k8s.ns.name
+      - k8s.pod.label[app]
+      - k8s.pod.sandbox_id
+      - container.host_network
 "#,
             socket.display()
         ),
@@ -237,6 +240,13 @@ fn pod_alerts_carry_the_container_and_pod_fields() {
         assert_eq!(field(alert, "container.type"), "containerd", "{alert}");
         assert_eq!(field(alert, "k8s.pod.name"), name.as_str(), "{alert}");
         assert_eq!(field(alert, "k8s.ns.name"), "payments", "{alert}");
+        assert_eq!(field(alert, "k8s.pod.label[app]"), "falcoc-test", "{alert}");
+        assert_eq!(
+            field(alert, "k8s.pod.sandbox_id"),
+            &p.sandbox_id[..12],
+            "{alert}"
+        );
+        assert_eq!(field(alert, "container.host_network"), true, "{alert}");
     }
     assert_eq!(field(&shell, "proc.name"), "sh");
     assert_eq!(field(&shadow, "fd.name"), "/etc/shadow");

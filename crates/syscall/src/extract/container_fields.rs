@@ -186,11 +186,18 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 }
                 None => false,
             },
+            // The pod sandbox's labels when the runtime gave them (the container plugin's
+            // CRI engine), else the container's (libsinsp, older captures).
             F::K8sPodLabel(k) => {
                 if !c.labels.contains_key("io.kubernetes.pod.name") {
                     return false;
                 }
-                match c.labels.get(k) {
+                let labels = if c.pod_sandbox_labels.is_empty() {
+                    &c.labels
+                } else {
+                    &c.pod_sandbox_labels
+                };
+                match labels.get(k) {
                     Some(v) => {
                         out.push_str(v);
                         true
@@ -202,13 +209,40 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if !c.labels.contains_key("io.kubernetes.pod.name") {
                     return false;
                 }
-                let s: Vec<String> = c
-                    .labels
+                let labels = if c.pod_sandbox_labels.is_empty() {
+                    &c.labels
+                } else {
+                    &c.pod_sandbox_labels
+                };
+                let s: Vec<String> = labels
                     .iter()
                     .filter(|(k, _)| !k.starts_with("io.kubernetes."))
                     .map(|(k, v)| format!("{k}:{v}"))
                     .collect();
                 out.push_str(&s.join(","));
+                true
+            }
+            F::K8sPodSandboxId(full) => {
+                if c.pod_sandbox_id.is_empty() {
+                    return false;
+                }
+                let id = &c.pod_sandbox_id;
+                out.push_str(if *full {
+                    id
+                } else {
+                    id.get(..12).unwrap_or(id)
+                });
+                true
+            }
+            F::K8sPodIp => {
+                if c.ip == 0 || !c.labels.contains_key("io.kubernetes.pod.name") {
+                    return false;
+                }
+                out.push_str(&Ipv4Addr::from(c.ip).to_string());
+                true
+            }
+            F::ContainerHostNs(i) => {
+                out.push_bool(c.host_ns[usize::from(*i).min(2)]);
                 true
             }
             _ => false,

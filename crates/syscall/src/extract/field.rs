@@ -368,6 +368,12 @@ pub enum Field {
     K8sPodLabel(String),
     /// `k8s.pod.labels`.
     K8sPodLabels,
+    /// `k8s.pod.sandbox_id` (`false`) and `k8s.pod.full_sandbox_id` (`true`).
+    K8sPodSandboxId(bool),
+    /// `k8s.pod.ip`.
+    K8sPodIp,
+    /// `container.host_network` (0), `container.host_pid` (1), `container.host_ipc` (2).
+    ContainerHostNs(u8),
     /// `util.cnt`.
     UtilCnt,
     /// A field falcoc does not extract: always missing.
@@ -651,6 +657,12 @@ impl Field {
             "k8s.pod.id" | "k8s.pod.uid" => F::K8sPodId,
             "k8s.pod.label" => F::K8sPodLabel(key_arg(arg)),
             "k8s.pod.labels" => F::K8sPodLabels,
+            "k8s.pod.sandbox_id" => F::K8sPodSandboxId(false),
+            "k8s.pod.full_sandbox_id" => F::K8sPodSandboxId(true),
+            "k8s.pod.ip" => F::K8sPodIp,
+            "container.host_network" => F::ContainerHostNs(0),
+            "container.host_pid" => F::ContainerHostNs(1),
+            "container.host_ipc" => F::ContainerHostNs(2),
             "util.cnt" => F::UtilCnt,
             _ => F::Unsupported,
         }

@@ -586,7 +586,10 @@ impl<'a, 'e> Extractor<'a, 'e> {
             | F::K8sNsName
             | F::K8sPodId
             | F::K8sPodLabel(_)
-            | F::K8sPodLabels => return self.container_field(field, out),
+            | F::K8sPodLabels
+            | F::K8sPodSandboxId(_)
+            | F::K8sPodIp
+            | F::ContainerHostNs(_) => return self.container_field(field, out),
             F::UtilCnt => out.push_u64(evt.num),
             F::Unsupported => return false,
             _ => return self.proc_field(field, out),

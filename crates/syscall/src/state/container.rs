@@ -98,6 +98,12 @@ pub struct Container {
     pub ip: u32,
     /// Labels.
     pub labels: BTreeMap<String, String>,
+    /// The pod sandbox's full id (CRI; the container plugin's `pod_sandbox_id`).
+    pub pod_sandbox_id: String,
+    /// The pod sandbox's labels (CRI; `pod_sandbox_labels`).
+    pub pod_sandbox_labels: BTreeMap<String, String>,
+    /// Host network, pid and ipc namespaces (`host_network`, `host_pid`, `host_ipc`).
+    pub host_ns: [bool; 3],
 }
 
 impl Container {
@@ -122,6 +128,9 @@ impl Container {
             probes: Vec::new(),
             ip: 0,
             labels: BTreeMap::new(),
+            pod_sandbox_id: String::new(),
+            pod_sandbox_labels: BTreeMap::new(),
+            host_ns: [false; 3],
         }
     }
 
@@ -240,16 +249,26 @@ impl Container {
         if let Some(ip) = c.get("ip").and_then(Value::as_str) {
             out.ip = ip.parse::<std::net::Ipv4Addr>().map(u32::from).unwrap_or(0);
         }
-        if let Some(Value::Object(labels)) = c.get("labels") {
-            for (k, v) in labels {
-                let v = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Null => String::new(),
-                    other => other.to_string(),
-                };
-                out.labels.insert(k.clone(), v);
-            }
-        }
+        let labels_of = |key: &str| -> BTreeMap<String, String> {
+            let Some(Value::Object(labels)) = c.get(key) else {
+                return BTreeMap::new();
+            };
+            labels
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        };
+        out.labels = labels_of("labels");
+        out.pod_sandbox_labels = labels_of("pod_sandbox_labels");
+        out.pod_sandbox_id = s("pod_sandbox_id");
+        out.host_ns = [b("host_network"), b("host_pid"), b("host_ipc")];
         Some(out)
     }
 }
@@ -347,5 +366,16 @@ mod tests {
         );
         assert_eq!(c.ip, u32::from(std::net::Ipv4Addr::new(172, 17, 0, 2)));
         assert!(Container::from_json(b"{", true).is_none());
+        let cri = Container::from_json(
+            br#"{"container":{"id":"abc","pod_sandbox_id":"0123456789abcdef","pod_sandbox_labels":{"app":"web"},"host_network":true,"host_pid":false}}"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!(cri.pod_sandbox_id, "0123456789abcdef");
+        assert_eq!(
+            cri.pod_sandbox_labels.get("app").map(String::as_str),
+            Some("web")
+        );
+        assert_eq!(cri.host_ns, [true, false, false]);
     }
 }
