@@ -138,9 +138,10 @@ impl Containers {
     }
 
     /// Forgets the containers that no thread of `state` has belonged to for
-    /// [`EVICT_AFTER`] (a container with the same id later is looked up again); returns
-    /// how many. Call it now and then (every few seconds).
-    pub fn sweep(&mut self, state: &State) -> usize {
+    /// [`EVICT_AFTER`], and removes them from the state's table (a container with the
+    /// same id later is looked up again); returns how many. Call it now and then (every
+    /// few seconds).
+    pub fn sweep(&mut self, state: &mut State) -> usize {
         let now = Instant::now();
         let live: HashSet<&str> = state
             .threads()
@@ -161,6 +162,7 @@ impl Containers {
             if let Some(s) = self.seen.remove(short) {
                 self.source.forget(&s.full_id);
             }
+            state.remove_container(short);
         }
         self.evicted += gone.len() as u64;
         gone.len()
@@ -222,6 +224,48 @@ mod tests {
         );
         assert_eq!(container_of_raw_cgroups(b"cpu=/\0memory=/user.slice"), None);
         assert_eq!(container_of_raw_cgroups(b""), None);
+    }
+
+    #[test]
+    fn gone_containers_are_evicted() {
+        use falcoc_container::config::{Api, Socket};
+        use falcoc_syscall::state::StateOptions;
+        let mut c = Containers::start(Config {
+            sockets: vec![Socket {
+                api: Api::Cri,
+                path: "/nonexistent/falcoc/cri.sock".into(),
+            }],
+            ..Config::default()
+        })
+        .expect("source");
+        let full = "ab".repeat(32);
+        assert!(c.see(&full, Layout::Plain));
+        let mut events = Vec::new();
+        let answer = c
+            .source
+            .wait(&full)
+            .expect("an absent socket answers at once");
+        push_answer(&answer, 1, &mut events);
+        let mut state = State::new(StateOptions::default());
+        for e in &events {
+            state.process(&e.as_event_ref());
+        }
+        assert!(state.container("abababababab").is_some());
+        // Seen recently: kept even without threads.
+        assert_eq!(c.sweep(&mut state), 0);
+        // No thread for longer than the bound: forgotten and removed.
+        if let Some(s) = c.seen.get_mut("abababababab") {
+            s.alive = Instant::now()
+                .checked_sub(EVICT_AFTER + Duration::from_secs(1))
+                .expect("uptime");
+        }
+        assert_eq!(c.sweep(&mut state), 1);
+        assert!(state.container("abababababab").is_none());
+        assert_eq!(c.counts(), (0, 1));
+        assert!(
+            c.see(&full, Layout::Plain),
+            "asked again once it comes back"
+        );
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl Sensor {
         let now = std::time::Instant::now();
         if now >= self.next_sweep {
             self.next_sweep = now + SWEEP_EVERY;
-            c.sweep(&self.state);
+            c.sweep(&mut self.state);
         }
         if !self.injected.is_empty() {
             self.run_injected(on_alert);

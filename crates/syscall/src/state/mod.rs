@@ -277,6 +277,13 @@ impl State {
         self.containers.get(id)
     }
 
+    /// Removes container `id` from the table (the live sensor, once the container is
+    /// gone); whether it was there. A thread that still names it gets an empty record
+    /// again at its next clone or exec, as for any unknown container.
+    pub fn remove_container(&mut self, id: &str) -> bool {
+        self.containers.remove(id).is_some()
+    }
+
     /// The user `uid` (libsinsp `get_user`: none for `u32::MAX`).
     pub fn user(&self, uid: u32) -> Option<&UserInfo> {
         (uid != u32::MAX).then(|| self.users.get(&uid)).flatten()
