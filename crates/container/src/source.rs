@@ -190,13 +190,24 @@ impl MetadataSource {
     /// the answers about other containers for [`drain`](Self::drain). `None` (counted as
     /// late) if it did not come in time or was never asked.
     pub fn wait(&mut self, full_id: &str) -> Option<Answer> {
+        let deadline = Instant::now() + self.wait;
+        self.wait_until(full_id, deadline)
+    }
+
+    /// The configured bounded wait.
+    pub fn bounded_wait(&self) -> Duration {
+        self.wait
+    }
+
+    /// [`wait`](Self::wait) with an explicit deadline (several containers waited for
+    /// within one bounded wait).
+    pub fn wait_until(&mut self, full_id: &str, deadline: Instant) -> Option<Answer> {
         if let Some(i) = self.ready.iter().position(|a| a.full_id == full_id) {
             return Some(self.ready.swap_remove(i));
         }
         if !self.in_flight.contains(full_id) {
             return None;
         }
-        let deadline = Instant::now() + self.wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.answers.recv_timeout(left) {

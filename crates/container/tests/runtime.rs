@@ -213,5 +213,18 @@ fn hanging_socket_times_out_without_holding_the_caller() {
     assert!(matches!(&answer.outcome, Outcome::Failed(w) if w.contains("no answer within 400 ms")));
     let st = source.stats();
     assert_eq!((st.lookups, st.failures, st.timeouts), (1, 1, 2));
+
+    // Many containers at once (the start-up scan) share one bounded wait.
+    let ids: Vec<String> = (0..5).map(|i| format!("{i}").repeat(64)).collect();
+    for id in &ids {
+        source.request(id, Layout::Containerd);
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_millis(50);
+    for id in &ids {
+        assert!(source.wait_until(id, deadline).is_none());
+    }
+    assert!(started.elapsed() < Duration::from_millis(200));
+    assert_eq!(source.stats().late, 6);
     let _ = std::fs::remove_file(&path);
 }

@@ -83,8 +83,9 @@ impl Containers {
                 }
             }
         }
+        let deadline = Instant::now() + self.source.bounded_wait();
         for full in new {
-            if let Some(a) = self.source.wait(&full) {
+            if let Some(a) = self.source.wait_until(&full, deadline) {
                 push_answer(&a, ts, out);
             }
         }
