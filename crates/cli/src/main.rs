@@ -4,11 +4,13 @@
 mod cmd_capture;
 mod cmd_compile;
 mod cmd_events;
+mod cmd_explain;
 mod cmd_lint;
 mod cmd_lsp;
 mod cmd_parse;
 mod cmd_replay;
 mod cmd_run;
+mod cmd_test;
 mod inputs;
 mod render;
 mod run_k8s_audit;
@@ -53,6 +55,10 @@ enum Command {
     Capture(cmd_capture::CaptureArgs),
     /// Run the language server for editors (LSP over stdio).
     Lsp(cmd_lsp::LspArgs),
+    /// Run rule unit tests (test files of cases and expected alerts).
+    Test(cmd_test::TestArgs),
+    /// Explain why a rule matches an event or not, clause by clause.
+    Explain(cmd_explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +79,8 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd_run::run(a),
         Command::Capture(a) => cmd_capture::run(a),
         Command::Lsp(a) => cmd_lsp::run(a),
+        Command::Test(a) => cmd_test::run(a),
+        Command::Explain(a) => cmd_explain::run(a),
     };
     ExitCode::from(code)
 }

@@ -430,7 +430,7 @@ pub fn run_events(
     let mut out = Vec::new();
     let mut alerts = Vec::new();
     let mut explanation = None;
-    let opts = engine_extract(engine);
+    let opts = extract_options();
     for (k, evt) in syn.events.iter().enumerate() {
         let r = evt.as_event_ref();
         let origin = syn.origin.get(k).copied().flatten();
@@ -452,7 +452,8 @@ pub fn run_events(
     Ok((out, explanation))
 }
 
-fn engine_extract(_engine: &Engine) -> falcoc_runtime::extract::ExtractOptions {
+/// The field extraction settings of explanations: the engine's defaults, UTC.
+fn extract_options() -> falcoc_runtime::extract::ExtractOptions {
     let mut o = EngineOptions::default().extract;
     o.timezone = TimeZone::UTC;
     o
@@ -555,3 +556,28 @@ pub fn explain_case_event(
 
 /// The k8s_audit source name (re-exported for the CLI).
 pub const K8S_AUDIT: &str = K8S_AUDIT_SOURCE;
+
+/// Explains `rule` on event number `evt_num` (`evt.num`, from 1) of a capture: the
+/// events before it go through the state, as in a replay.
+pub fn explain_capture(
+    rule: &CompiledRule,
+    reader: &mut scap::Reader<'_>,
+    evt_num: u64,
+) -> Result<Explanation, String> {
+    let mut state = State::new(StateOptions {
+        libs: extract_options().libs,
+        ..StateOptions::default()
+    });
+    reader.read_metadata().map_err(|e| e.to_string())?;
+    state.set_metadata(reader.take_metadata());
+    let opts = extract_options();
+    while let Some(next) = reader.next_event_ref() {
+        let evt = next.map_err(|e| e.to_string())?;
+        state.process(&evt);
+        if evt.num == evt_num {
+            let mut ex = Extractor::new(&mut state, &evt, opts);
+            return Ok(explain::explain(rule, &mut ex));
+        }
+    }
+    Err(format!("the capture has no event number {evt_num}"))
+}
