@@ -296,6 +296,10 @@ pub fn run_file(path: &Path, opts: &RunOptions) -> FileReport {
             return report;
         }
     };
+    report.errors = check_inputs(path, &file);
+    if !report.errors.is_empty() {
+        return report;
+    }
     for case in &file.cases {
         if opts
             .filter
@@ -327,6 +331,36 @@ pub fn run_file(path: &Path, opts: &RunOptions) -> FileReport {
         report.cases.push(cr);
     }
     report
+}
+
+/// Located errors for the inputs of `file` that cannot be read: missing captures and
+/// audit files, audit events that do not decode.
+pub fn check_inputs(path: &Path, file: &TestFile) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for case in &file.cases {
+        match &case.input {
+            CaseInput::Capture(p) => {
+                let f = relative(path, &p.value);
+                if !f.is_file() {
+                    errors.push(located(p.span, format!("no capture file {}", f.display())));
+                }
+            }
+            CaseInput::K8sAudit(K8sInput::File(p)) => {
+                if let Err(e) = audit_events(path, &K8sInput::File(p.clone())) {
+                    errors.push(located(p.span, e));
+                }
+            }
+            CaseInput::K8sAudit(K8sInput::Inline(items)) => {
+                for it in items {
+                    if let Err(e) = audit_events(path, &K8sInput::Inline(vec![it.clone()])) {
+                        errors.push(located(it.span, e.replace("inline audit event 1: ", "")));
+                    }
+                }
+            }
+            CaseInput::Events(_) => {}
+        }
+    }
+    errors
 }
 
 /// Runs one case of a loaded suite.
