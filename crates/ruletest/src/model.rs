@@ -42,6 +42,9 @@ pub struct Case {
     pub expect: Vec<Expect>,
     /// `no_alert`: rules that must stay silent.
     pub no_alert: Vec<Spanned<String>>,
+    /// `dns`: what host names resolve to, for the `fd.*.name` fields (falcoc has no
+    /// resolver: names are known only from such a table).
+    pub dns: Vec<(String, Vec<std::net::IpAddr>)>,
 }
 
 /// The events of a case.

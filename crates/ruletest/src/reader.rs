@@ -91,6 +91,7 @@ const CASE_KEYS: &[&str] = &[
     "k8s_audit",
     "expect",
     "no_alert",
+    "dns",
 ];
 const EXPECT_KEYS: &[&str] = &["rule", "count", "priority", "output_fields"];
 const EVENT_KEYS: &[&str] = &["process", "evt.type", "evt.dir", "args", "res", "fd"];
@@ -399,6 +400,29 @@ impl Reader {
                 Vec::new()
             }
         };
+        let mut dns = Vec::new();
+        if let Some(d) = m.get("dns") {
+            if let Some(dm) = self.mapping(d, "`dns`") {
+                for e in &dm.entries {
+                    let Some(host) = e.key_str() else {
+                        self.error(E_SHAPE, e.key.span(), "host names must be strings");
+                        continue;
+                    };
+                    let mut addrs = Vec::new();
+                    for a in self.strings(&e.value, "the addresses of a host") {
+                        match a.value.parse::<std::net::IpAddr>() {
+                            Ok(ip) => addrs.push(ip),
+                            Err(_) => self.error(
+                                E_VALUE,
+                                a.span,
+                                format!("`{}` is not an IP address", a.value),
+                            ),
+                        }
+                    }
+                    dns.push((host.to_string(), addrs));
+                }
+            }
+        }
         if expect.is_empty() && no_alert.is_empty() {
             self.error(
                 E_NOTHING_EXPECTED,
@@ -412,6 +436,7 @@ impl Reader {
             input: input?,
             expect,
             no_alert,
+            dns,
         })
     }
 
@@ -957,7 +982,7 @@ pub fn open_flag_names() -> Option<&'static [(&'static str, u32)]> {
 }
 
 /// A YAML node as JSON: plain scalars that read as numbers, booleans or null become
-/// those; quoted scalars stay strings.
+/// those; quoted scalars stay strings; `<<` merge keys merge (explicit keys win).
 pub fn json(n: &Node) -> Value {
     match n {
         Node::Null(_) => Value::Null,
@@ -984,11 +1009,26 @@ pub fn json(n: &Node) -> Value {
             Value::String(v.to_string())
         }
         Node::Sequence(s) => Value::Array(s.items.iter().map(json).collect()),
-        Node::Mapping(m) => Value::Object(
-            m.entries
-                .iter()
-                .map(|e| (e.key_str().unwrap_or("").to_string(), json(&e.value)))
-                .collect(),
-        ),
+        Node::Mapping(m) => {
+            // `<<: *anchor` merges the anchored mapping(s); explicit keys win.
+            let mut out = serde_json::Map::new();
+            for e in m.entries.iter().filter(|e| e.key_str() != Some("<<")) {
+                out.insert(e.key_str().unwrap_or("").to_string(), json(&e.value));
+            }
+            for e in m.entries.iter().filter(|e| e.key_str() == Some("<<")) {
+                let merged: Vec<&Node> = match &e.value {
+                    Node::Sequence(s) => s.items.iter().collect(),
+                    v => vec![v],
+                };
+                for n in merged {
+                    if let Value::Object(o) = json(n) {
+                        for (k, v) in o {
+                            out.entry(k).or_insert(v);
+                        }
+                    }
+                }
+            }
+            Value::Object(out)
+        }
     }
 }
