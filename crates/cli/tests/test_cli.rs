@@ -187,3 +187,62 @@ fn explain_a_case_and_a_capture_event() {
         "{err}"
     );
 }
+
+/// The README's example test file passes, and the failure it shows is the real one.
+#[test]
+fn readme_example() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let section = &readme[readme.find("## Rule tests").expect("a Rule tests section")..];
+    let yaml_start = section.find("```yaml\n").expect("a yaml block") + 8;
+    let yaml_end = yaml_start + section[yaml_start..].find("```").expect("end of block");
+    let yaml = &section[yaml_start..yaml_end];
+    let out_start = yaml_end + 3 + section[yaml_end + 3..].find("```\n").expect("output block") + 4;
+    let out_end = out_start + section[out_start..].find("```").expect("end of output");
+    let shown = &section[out_start..out_end];
+
+    let rules = root()
+        .join("examples/rules/demo_rules.yaml")
+        .canonicalize()
+        .expect("rules");
+    let dir = std::env::temp_dir().join(format!("falcoc-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("shell_test.yaml");
+    std::fs::write(
+        &path,
+        yaml.replace("rules/demo_rules.yaml", &rules.display().to_string()),
+    )
+    .expect("write");
+    let (code, out, err) = falcoc(&["test", path.to_str().unwrap_or("")]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(out.lines().last(), Some("2 passed, 0 failed"), "{out}");
+
+    std::fs::write(
+        &path,
+        yaml.replace("rules/demo_rules.yaml", &rules.display().to_string())
+            .replace("process: {name: sshd}", "process: {name: sshd2}"),
+    )
+    .expect("write");
+    let (code, out, _) = falcoc(&["test", path.to_str().unwrap_or("")]);
+    assert_eq!(code, Some(1), "{out}");
+    let real = out.replace(&dir.display().to_string(), "").replace(
+        "---- sshd reading /etc/shadow is trusted (/",
+        "---- sshd reading /etc/shadow is trusted (",
+    );
+    let first = shown.lines().next().unwrap_or("");
+    let from = real
+        .find(first)
+        .unwrap_or_else(|| panic!("{first:?} not in {real}"));
+    let block: String = real[from..]
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let shown_block: String = shown
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(block, shown_block);
+    assert_eq!(real.lines().last(), shown.lines().last());
+    let _ = std::fs::remove_dir_all(&dir);
+}
