@@ -495,3 +495,79 @@ pub fn synthesize(specs: &[EventSpec]) -> Synthesized {
         origin,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Input, TestFile};
+    use crate::reader::read_test_file;
+
+    fn specs(yaml: &str) -> Vec<EventSpec> {
+        let text =
+            format!("rules: [x.yaml]\ntests:\n  - name: t\n    no_alert: [r]\n    events:\n{yaml}");
+        let r = read_test_file("t.yaml", text.as_bytes());
+        let f: TestFile = r.file.unwrap_or_else(|| panic!("{:?}", r.diagnostics));
+        match f.cases.into_iter().next().map(|c| c.input) {
+            Some(Input::Events(e)) => e,
+            _ => panic!("no events"),
+        }
+    }
+
+    #[test]
+    fn equal_descriptions_are_one_process_with_its_ancestry() {
+        let s = specs(
+            "      - {evt.type: openat, process: &p {name: cat, parent: {name: bash, pid: 7}}, args: {name: /a}}\n      - {evt.type: openat, process: *p, args: {name: /b}}\n      - {evt.type: openat, process: {name: cat}, args: {name: /c}}\n",
+        );
+        let syn = synthesize(&s);
+        let procs: Vec<(i64, i64, &str)> = syn
+            .metadata
+            .processes
+            .iter()
+            .map(|p| (p.pid, p.ptid, p.comm.as_str()))
+            .collect();
+        assert_eq!(procs, [(7, 0, "bash"), (100, 7, "cat"), (101, 0, "cat")]);
+        // enter + exit per event; the second open of the same process gets fd 4.
+        assert_eq!(syn.events.len(), 6);
+        assert_eq!(
+            syn.origin,
+            [Some(0), Some(0), Some(1), Some(1), Some(2), Some(2)]
+        );
+        let fds: Vec<Option<i64>> = syn
+            .events
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .map(|e| e.return_value())
+            .collect();
+        assert_eq!(fds, [Some(3), Some(4), Some(3)]);
+    }
+
+    #[test]
+    fn exec_runs_the_parent_image_first_and_containers_lead() {
+        let s = specs(
+            "      - {evt.type: execve, process: {name: bash, tty: 34816, parent: {name: runc}, container: {id: 3ad7b26ded6d, image: \"nginx:1.25\"}}}\n",
+        );
+        let syn = synthesize(&s);
+        let child = syn
+            .metadata
+            .processes
+            .iter()
+            .find(|p| p.pid == 101)
+            .expect("child");
+        assert_eq!(child.comm, "runc");
+        assert_eq!(
+            child.cgroups[0],
+            format!("cpuset=/docker/3ad7b26ded6d{}", "0".repeat(52))
+        );
+        assert_eq!(syn.events[0].code, PPME_CONTAINER_JSON_2_E);
+        assert_eq!(syn.origin[0], None);
+        let exit = syn.events.last().expect("exit");
+        assert_eq!(exit.name(), "execve");
+        let comm = exit
+            .param_by_name("comm")
+            .and_then(|p| p.as_str().map(str::to_string));
+        assert_eq!(comm.as_deref(), Some("bash"));
+        let tty = exit.param_by_name("tty").and_then(|p| p.as_int());
+        assert_eq!(tty, Some(34816));
+    }
+}
