@@ -151,8 +151,11 @@ pub fn parse_endpoint(s: &str) -> Result<(IpAddr, u16), String> {
     Ok((ip, port))
 }
 
+/// An endpoint: address and port.
+pub type Endpoint = (IpAddr, u16);
+
 /// A tuple `sip:sport->dip:dport`.
-pub fn parse_tuple(s: &str) -> Result<((IpAddr, u16), (IpAddr, u16)), String> {
+pub fn parse_tuple(s: &str) -> Result<(Endpoint, Endpoint), String> {
     let (a, b) = s
         .split_once("->")
         .ok_or_else(|| format!("`{s}`: expected `sip:sport->dip:dport`"))?;

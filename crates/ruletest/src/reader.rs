@@ -175,9 +175,7 @@ impl Reader {
         match map.get("tests") {
             None => self.error(E_MISSING_KEY, map.span, "missing key `tests` (the cases)"),
             Some(n) => match self.sequence(n, "`tests`") {
-                Some(items) if items.is_empty() => {
-                    self.error(E_SHAPE, n.span(), "`tests` has no case")
-                }
+                Some([]) => self.error(E_SHAPE, n.span(), "`tests` has no case"),
                 Some(items) => {
                     for item in items {
                         if let Some(c) = self.case(item) {

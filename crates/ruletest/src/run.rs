@@ -13,7 +13,7 @@ use falcoc_lang::Span;
 use falcoc_runtime::config::Config;
 use falcoc_runtime::engine::{replay, Engine, EngineOptions, SHIPPED_CONFIG};
 use falcoc_runtime::extract::Extractor;
-use falcoc_runtime::k8saudit::{self, AuditEvent, AuditFields, FieldOptions, K8S_AUDIT_SOURCE};
+use falcoc_runtime::k8saudit::{self, AuditEvent, AuditFields, FieldOptions};
 use falcoc_runtime::outputs::{Alert, TimeZone};
 use falcoc_runtime::scap;
 use falcoc_runtime::state::{State, StateOptions};
@@ -368,7 +368,7 @@ pub fn run_case(path: &Path, suite: &Suite, case: &Case) -> Result<CaseReport, S
     let source = case.input.source();
     let mut engine = suite.engine(source)?;
     let alerts = match &case.input {
-        CaseInput::Events(specs) => run_events(&mut engine, specs, None)?.0,
+        CaseInput::Events(specs) => run_events(&mut engine, specs, None).0,
         CaseInput::Capture(p) => {
             let file = relative(path, &p.value);
             let mut reader =
@@ -415,11 +415,9 @@ pub fn run_case(path: &Path, suite: &Suite, case: &Case) -> Result<CaseReport, S
 /// rule that fired but should not have (on the first event it fired on).
 fn culprits(case: &Case, alerts: &[SeenAlert], suite: &Suite) -> Vec<(String, usize)> {
     let mut out = Vec::new();
-    let n_events = match &case.input {
-        CaseInput::Events(e) => e.len(),
-        CaseInput::K8sAudit(_) => usize::MAX,
-        CaseInput::Capture(_) => return out,
-    };
+    if matches!(case.input, CaseInput::Capture(_)) {
+        return out;
+    }
     for e in &case.expect {
         let fired = alerts.iter().any(|a| a.rule == e.rule.value);
         if fired {
@@ -432,7 +430,7 @@ fn culprits(case: &Case, alerts: &[SeenAlert], suite: &Suite) -> Vec<(String, us
             CaseInput::Events(specs) => specs
                 .iter()
                 .rposition(|s| rule.event_codes.as_ref().is_none_or(|c| c.contains(s.code)))
-                .unwrap_or(n_events.saturating_sub(1)),
+                .unwrap_or(specs.len().saturating_sub(1)),
             _ => usize::MAX,
         };
         out.push((e.rule.value.clone(), at));
@@ -454,7 +452,7 @@ pub fn run_events(
     engine: &mut Engine,
     specs: &[EventSpec],
     explain: Option<(&CompiledRule, usize)>,
-) -> Result<(Vec<SeenAlert>, Option<Explanation>), String> {
+) -> (Vec<SeenAlert>, Option<Explanation>) {
     let syn = synthesize(specs);
     let mut state = State::new(StateOptions {
         libs: engine.libs(),
@@ -483,7 +481,7 @@ pub fn run_events(
         engine.evaluate_into(&mut state, &r, &mut alerts);
         out.extend(alerts.drain(..).map(|a| SeenAlert::of(a, origin)));
     }
-    Ok((out, explanation))
+    (out, explanation)
 }
 
 /// The field extraction settings of explanations: the engine's defaults, UTC.
@@ -561,7 +559,7 @@ pub fn explain_case_event(
     let (head, ex) = match &case.input {
         CaseInput::Events(specs) => {
             let spec = specs.get(event)?;
-            let (_, ex) = run_events(&mut engine, specs, Some((r, event))).ok()?;
+            let (_, ex) = run_events(&mut engine, specs, Some((r, event)));
             (
                 format!(
                     "event {} ({} {} by {})",
@@ -587,9 +585,6 @@ pub fn explain_case_event(
     };
     Some(format!("explain on {head}: {}", explain::render(&ex)))
 }
-
-/// The k8s_audit source name (re-exported for the CLI).
-pub const K8S_AUDIT: &str = K8S_AUDIT_SOURCE;
 
 /// Explains `rule` on event number `evt_num` (`evt.num`, from 1) of a capture: the
 /// events before it go through the state, as in a replay.
