@@ -12,7 +12,7 @@ use falcoc_ruletest::explain;
 use falcoc_ruletest::model::Input;
 use falcoc_ruletest::read_test_file;
 use falcoc_ruletest::run::{explain_capture, explain_case_event, load_suite};
-use falcoc_runtime::scap;
+use falcoc_scap as scap;
 
 /// Arguments of `falcoc explain`.
 #[derive(clap::Args)]

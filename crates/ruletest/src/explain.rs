@@ -15,9 +15,9 @@ use std::fmt::Write as _;
 use falcoc_compiler::codegen::{compile_cond, FieldDesc, FieldId};
 use falcoc_compiler::compile::CompiledRule;
 use falcoc_compiler::ir::{Check, Cond, CondKind, Operand, OperandKind, Rhs};
+use falcoc_engine::values::render_values;
+use falcoc_engine::vm::{FieldSource, Values, Vm};
 use falcoc_lang::condition::escape::{escape_str, needs_quotes};
-use falcoc_runtime::extract::render_values;
-use falcoc_runtime::vm::{FieldSource, Values, Vm};
 
 /// At most this many constants of a list are printed (the rest are counted).
 pub const MAX_LIST_ITEMS: usize = 6;

@@ -8,15 +8,16 @@ use std::path::{Path, PathBuf};
 use falcoc_compiler::compile::CompiledRule;
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{auto_profile_of, load_read, read_inputs, Input, LoadOptions, Mode};
+use falcoc_config::Config;
+use falcoc_engine::time::TimeZone;
+use falcoc_engine::{Alert, Engine, EngineOptions, SHIPPED_CONFIG};
+use falcoc_k8saudit::{self as k8saudit, AuditEvent, AuditFields, FieldOptions};
 use falcoc_lang::diagnostic::{Diagnostic, SourceFile};
 use falcoc_lang::Span;
-use falcoc_runtime::config::Config;
-use falcoc_runtime::engine::{replay, Engine, EngineOptions, SHIPPED_CONFIG};
-use falcoc_runtime::extract::Extractor;
-use falcoc_runtime::k8saudit::{self, AuditEvent, AuditFields, FieldOptions};
-use falcoc_runtime::outputs::{Alert, TimeZone};
-use falcoc_runtime::scap;
-use falcoc_runtime::state::{State, StateOptions};
+use falcoc_scap as scap;
+use falcoc_syscall::extract::{ExtractOptions, Extractor};
+use falcoc_syscall::state::{State, StateOptions};
+use falcoc_syscall::{replay, SyscallEngine, SyscallOptions};
 use serde_json::Value;
 
 use crate::expect::{check_case, Verdict};
@@ -111,6 +112,18 @@ impl Suite {
         let mut o = self.options.clone();
         o.source = source.to_string();
         Engine::new(self.rules.clone(), o).map_err(|e| e.to_string())
+    }
+
+    /// A new engine for syscall events (extraction in UTC).
+    pub fn syscall_engine(&self) -> Result<SyscallEngine, String> {
+        let engine = self.engine(falcoc_compiler::fields::SYSCALL_SOURCE)?;
+        Ok(SyscallEngine::from_engine(
+            engine,
+            SyscallOptions {
+                extract: extract_options(),
+                ..SyscallOptions::default()
+            },
+        ))
     }
 
     /// The rule named `name`.
@@ -255,7 +268,6 @@ pub fn load_suite(path: &Path, file: &TestFile) -> Result<Suite, Vec<Diagnostic>
     let mut options = EngineOptions::from_config(&config);
     options.hostname = HOSTNAME.to_string();
     options.profile = profile;
-    options.extract.timezone = TimeZone::UTC;
     Ok(Suite {
         rules: loaded.rules,
         options,
@@ -366,14 +378,14 @@ pub fn check_inputs(path: &Path, file: &TestFile) -> Vec<Diagnostic> {
 /// Runs one case of a loaded suite.
 pub fn run_case(path: &Path, suite: &Suite, case: &Case) -> Result<CaseReport, String> {
     let source = case.input.source();
-    let mut engine = suite.engine(source)?;
     let alerts = match &case.input {
-        CaseInput::Events(specs) => run_events(&mut engine, specs, None).0,
+        CaseInput::Events(specs) => run_events(&mut suite.syscall_engine()?, specs, None).0,
         CaseInput::Capture(p) => {
             let file = relative(path, &p.value);
             let mut reader =
                 scap::open(&file).map_err(|e| format!("capture {}: {e}", file.display()))?;
             let mut out = Vec::new();
+            let mut engine = suite.syscall_engine()?;
             let summary = replay(&mut engine, &mut reader, StateOptions::default(), |a| {
                 out.push(SeenAlert::of(a, None))
             });
@@ -384,7 +396,7 @@ pub fn run_case(path: &Path, suite: &Suite, case: &Case) -> Result<CaseReport, S
         }
         CaseInput::K8sAudit(k) => {
             let events = audit_events(path, k)?;
-            run_audit(&mut engine, &events, None).0
+            run_audit(&mut suite.engine(source)?, &events, None).0
         }
     };
     let known: Vec<&str> = suite.rules.iter().map(|r| r.name.as_str()).collect();
@@ -449,7 +461,7 @@ fn culprits(case: &Case, alerts: &[SeenAlert], suite: &Suite) -> Vec<(String, us
 /// `explain` names a rule and an event index, the explanation of that rule on the
 /// (exit) event of that spec.
 pub fn run_events(
-    engine: &mut Engine,
+    engine: &mut SyscallEngine,
     specs: &[EventSpec],
     explain: Option<(&CompiledRule, usize)>,
 ) -> (Vec<SeenAlert>, Option<Explanation>) {
@@ -485,8 +497,8 @@ pub fn run_events(
 }
 
 /// The field extraction settings of explanations: the engine's defaults, UTC.
-fn extract_options() -> falcoc_runtime::extract::ExtractOptions {
-    let mut o = EngineOptions::default().extract;
+fn extract_options() -> ExtractOptions {
+    let mut o = SyscallOptions::default().extract;
     o.timezone = TimeZone::UTC;
     o
 }
@@ -555,10 +567,10 @@ pub fn explain_case_event(
     event: usize,
 ) -> Option<String> {
     let r = suite.rule(rule)?;
-    let mut engine = suite.engine(case.input.source()).ok()?;
     let (head, ex) = match &case.input {
         CaseInput::Events(specs) => {
             let spec = specs.get(event)?;
+            let mut engine = suite.syscall_engine().ok()?;
             let (_, ex) = run_events(&mut engine, specs, Some((r, event)));
             (
                 format!(
@@ -578,6 +590,7 @@ pub fn explain_case_event(
             } else {
                 event + 1
             };
+            let mut engine = suite.engine(case.input.source()).ok()?;
             let (_, ex) = run_audit(&mut engine, &events, Some((r, event)));
             (format!("audit event {shown}"), ex?)
         }

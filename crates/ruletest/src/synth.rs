@@ -17,15 +17,15 @@
 //!   new fd number for calls that create one (`res`), `AT_FDCWD` for `dirfd`, `O_RDONLY`
 //!   for open flags; anything else is zero or empty.
 //!
-//! [`State`]: falcoc_runtime::state::State
+//! [`State`]: falcoc_syscall::state::State
 
 use falcoc_compiler::events::{event, Direction, EventInfo};
 use falcoc_compiler::fields::FieldType;
-use falcoc_runtime::scap::{
+use falcoc_scap::{
     Event, FdDetails, FdInfo, FdList, FdType, MachineInfo, Metadata, ProcessInfo, UserInfo,
     UserList,
 };
-use falcoc_runtime::state::{evtable, PPME_CONTAINER_JSON_2_E};
+use falcoc_syscall::state::{evtable, PPME_CONTAINER_JSON_2_E};
 use serde_json::json;
 
 use crate::model::{ContainerSpec, EventSpec, FdKind, FdSpec, ProcessSpec};
