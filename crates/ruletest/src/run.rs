@@ -379,7 +379,9 @@ pub fn check_inputs(path: &Path, file: &TestFile) -> Vec<Diagnostic> {
 pub fn run_case(path: &Path, suite: &Suite, case: &Case) -> Result<CaseReport, String> {
     let source = case.input.source();
     let alerts = match &case.input {
-        CaseInput::Events(specs) => run_events(&mut suite.syscall_engine()?, specs, None).0,
+        CaseInput::Events(specs) => {
+            run_events(&mut suite.syscall_engine()?, specs, &case.dns, None).0
+        }
         CaseInput::Capture(p) => {
             let file = relative(path, &p.value);
             let mut reader =
@@ -463,6 +465,7 @@ fn culprits(case: &Case, alerts: &[SeenAlert], suite: &Suite) -> Vec<(String, us
 pub fn run_events(
     engine: &mut SyscallEngine,
     specs: &[EventSpec],
+    dns: &[(String, Vec<std::net::IpAddr>)],
     explain: Option<(&CompiledRule, usize)>,
 ) -> (Vec<SeenAlert>, Option<Explanation>) {
     let syn = synthesize(specs);
@@ -471,6 +474,7 @@ pub fn run_events(
         ..StateOptions::default()
     });
     state.set_metadata(syn.metadata);
+    state.set_host_names(dns.to_vec());
     let mut out = Vec::new();
     let mut alerts = Vec::new();
     let mut explanation = None;
@@ -571,7 +575,7 @@ pub fn explain_case_event(
         CaseInput::Events(specs) => {
             let spec = specs.get(event)?;
             let mut engine = suite.syscall_engine().ok()?;
-            let (_, ex) = run_events(&mut engine, specs, Some((r, event)));
+            let (_, ex) = run_events(&mut engine, specs, &case.dns, Some((r, event)));
             (
                 format!(
                     "event {} ({} {} by {})",

@@ -85,3 +85,16 @@ fn audit_event_of_another_verb() {
     assert!(e.contains("ka.target.subresource=log"), "{e}");
     insta::assert_snapshot!(e);
 }
+
+#[test]
+fn connection_elsewhere_than_the_api_server() {
+    // falco_rules 5.0.0 from ../shared: the host name of the server address is not the
+    // API server's.
+    let e = explain(
+        "crates/ruletest/tests/corpus/falco_rules_5_0_0_test.yaml",
+        "a pod connecting elsewhere stays silent",
+        "Contact K8S API Server From Container",
+    );
+    assert!(e.contains("first failing clause: fd.sip.name = kubernetes.default.svc.cluster.local  [fd.sip.name=<NA>]"), "{e}");
+    insta::assert_snapshot!(e);
+}

@@ -6,6 +6,30 @@ use super::*;
 impl<'a, 'e> Extractor<'a, 'e> {
     pub(super) fn fd_field(&mut self, field: &Field, out: &mut Values) -> bool {
         use Field as F;
+        if let F::FdIpName(which) = field {
+            // The name of the address in the state's host name table (libsinsp asks its
+            // DNS manager, which resolves the names the rules compare with).
+            let base = match which {
+                0 => F::FdCip,
+                1 => F::FdSip,
+                2 => F::FdLip,
+                _ => F::FdRip,
+            };
+            let mut ip = Values::new();
+            if !self.fd_field(&base, &mut ip) {
+                return false;
+            }
+            let Some(falcoc_compiler::codegen::ValueRef::Ip(addr)) = ip.first() else {
+                return false;
+            };
+            return match self.state.host_name(addr) {
+                Some(name) => {
+                    out.push_str(name);
+                    true
+                }
+                None => false,
+            };
+        }
         let Some((tid, fdn)) = self.fd_ctx() else {
             return false;
         };

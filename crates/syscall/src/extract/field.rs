@@ -286,6 +286,9 @@ pub enum Field {
     FdLip,
     /// `fd.rip`, `fd.rnet`.
     FdRip,
+    /// `fd.cip.name`, `fd.sip.name`, `fd.lip.name`, `fd.rip.name` (0 to 3): the host
+    /// name of the address, from the state's host name table.
+    FdIpName(u8),
     /// `fd.cport`.
     FdCport,
     /// `fd.sport`.
@@ -603,6 +606,10 @@ impl Field {
             "fd.sip" | "fd.snet" => F::FdSip,
             "fd.lip" | "fd.lnet" => F::FdLip,
             "fd.rip" | "fd.rnet" => F::FdRip,
+            "fd.cip.name" => F::FdIpName(0),
+            "fd.sip.name" => F::FdIpName(1),
+            "fd.lip.name" => F::FdIpName(2),
+            "fd.rip.name" => F::FdIpName(3),
             "fd.cport" => F::FdCport,
             "fd.sport" => F::FdSport,
             "fd.lport" => F::FdLport,

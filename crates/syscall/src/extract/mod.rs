@@ -520,6 +520,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             | F::FdSip
             | F::FdLip
             | F::FdRip
+            | F::FdIpName(_)
             | F::FdCport
             | F::FdSport
             | F::FdLport

@@ -209,6 +209,8 @@ pub struct State {
     spare: Vec<thread::StoredEvent>,
     cur: Current,
     stats: StateStats,
+    /// Host names and their addresses (`fd.*.name`).
+    host_names: Vec<(String, Vec<std::net::IpAddr>)>,
 }
 
 impl State {
@@ -358,6 +360,23 @@ impl State {
     /// IPv4 interfaces.
     pub fn ipv4_interfaces(&self) -> &[Ipv4Interface] {
         &self.v4_ifaces
+    }
+
+    /// Sets the host name table of the `fd.cip.name`, `fd.sip.name`, `fd.lip.name` and
+    /// `fd.rip.name` fields: each name with the addresses it resolves to (libsinsp's DNS
+    /// manager resolves the names the rules compare with; falcoc has no resolver, so
+    /// the embedder — `falcoc test` — gives the table). Empty by default: the fields
+    /// are missing.
+    pub fn set_host_names(&mut self, names: Vec<(String, Vec<std::net::IpAddr>)>) {
+        self.host_names = names;
+    }
+
+    /// The first name of the host name table with address `addr`.
+    pub fn host_name(&self, addr: std::net::IpAddr) -> Option<&str> {
+        self.host_names
+            .iter()
+            .find(|(_, a)| a.contains(&addr))
+            .map(|(n, _)| n.as_str())
     }
 
     /// `get_main_thread`: the tid of the main thread of `tid`'s process; creates the
