@@ -79,6 +79,25 @@ pub struct ReplayArgs {
     /// Plugins whose fields are known (see `falcoc lint --help`).
     #[arg(long, default_value = "auto")]
     plugins: String,
+    /// After the summary, print a per-rule profile on stderr: evaluations, matches,
+    /// condition time per evaluation (sampled) and share of the rules' total, sorted by
+    /// time.
+    #[arg(long)]
+    profile: bool,
+    /// Write the per-rule profile as JSON to FILE (`-`: stdout).
+    #[arg(long = "profile-json", value_name = "FILE")]
+    profile_json: Option<PathBuf>,
+}
+
+/// Prints or writes the profile that `--profile`/`--profile-json` ask for.
+fn report_profile(args: &ReplayArgs, engine: &Engine) -> Result<(), u8> {
+    if args.profile {
+        crate::profile::print_table(engine);
+    }
+    match &args.profile_json {
+        Some(p) => crate::profile::write_json(engine, p),
+        None => Ok(()),
+    }
 }
 
 /// Runs `falcoc replay`.
@@ -130,6 +149,7 @@ pub fn run(args: ReplayArgs) -> u8 {
             return EXIT_PROBLEMS;
         }
     };
+    engine.set_profiling(args.profile || args.profile_json.is_some());
     if k8s {
         return replay_k8s_audit(&args, &config, timezone, &mut engine, &field_options);
     }
@@ -164,6 +184,9 @@ pub fn run(args: ReplayArgs) -> u8 {
     let report = outputs.flush_and_close(close_timeout);
     print_summary(&engine, summary.events, summary.alerts, replayed);
     print_output_report(&report, close_timeout);
+    if let Err(code) = report_profile(&args, &engine) {
+        return code;
+    }
     match summary.error {
         None => EXIT_OK,
         // Not a capture at all (not even one block): a usage error.
@@ -287,6 +310,9 @@ fn replay_k8s_audit(
     let report = outputs.flush_and_close(close_timeout);
     print_summary(engine, events, alerts, replayed);
     print_output_report(&report, close_timeout);
+    if let Err(code) = report_profile(args, engine) {
+        return code;
+    }
     if errors > 0 {
         eprintln!("error: {errors} file(s) or event(s) could not be read");
         return EXIT_PROBLEMS;

@@ -12,6 +12,7 @@ mod cmd_replay;
 mod cmd_run;
 mod cmd_test;
 mod inputs;
+mod profile;
 mod render;
 mod run_k8s_audit;
 mod setup;

@@ -144,6 +144,7 @@
 
 pub mod alert;
 mod output;
+pub mod profile;
 pub mod ratelimit;
 mod select;
 #[cfg(test)]
@@ -295,6 +296,8 @@ pub struct Engine {
     hostname: String,
     skipped: Vec<String>,
     stats: EngineStats,
+    /// Per-rule counters and sampled times while profiling ([`Engine::set_profiling`]).
+    profiler: Option<Box<profile::Profiler>>,
 }
 
 impl Engine {
@@ -351,7 +354,33 @@ impl Engine {
             hostname: options.hostname,
             skipped,
             stats: EngineStats::default(),
+            profiler: None,
         })
+    }
+
+    /// Starts (and resets) or stops the per-rule profile (see [`profile`]).
+    pub fn set_profiling(&mut self, on: bool) {
+        self.profiler = on.then(|| Box::new(profile::Profiler::new(self.active.len())));
+    }
+
+    /// The per-rule profile so far (`None` unless [`set_profiling`](Self::set_profiling)
+    /// is on), for the active rules in evaluation order.
+    pub fn profile(&self) -> Option<Vec<profile::RuleProfile>> {
+        let p = self.profiler.as_deref()?;
+        Some(
+            self.active
+                .iter()
+                .enumerate()
+                .map(|(k, a)| profile::RuleProfile {
+                    rule: a.name.clone(),
+                    source: a.source.clone(),
+                    evaluations: p.evaluations.get(k).copied().unwrap_or(0),
+                    matches: a.matches,
+                    timed_evaluations: p.timed.get(k).copied().unwrap_or(0),
+                    timed_ns: p.ns.get(k).copied().unwrap_or(0),
+                })
+                .collect(),
+        )
     }
 
     /// The active rules, in evaluation order.
@@ -448,6 +477,9 @@ impl Engine {
         };
         self.stats.evaluated += 1;
         self.vm.next_event();
+        if let Some(p) = self.profiler.as_deref_mut() {
+            p.start_event();
+        }
         let mut n = 0;
         for &k in list.iter() {
             let k = k as usize;
@@ -456,7 +488,11 @@ impl Engine {
                 continue;
             };
             self.stats.rule_evaluations += 1;
-            if !self.vm.eval(&self.program.tables, &code.code, src) {
+            let matched = self.vm.eval(&self.program.tables, &code.code, src);
+            if let Some(p) = self.profiler.as_deref_mut() {
+                p.evaluated(k);
+            }
+            if !matched {
                 continue;
             }
             rule.matches += 1;
@@ -471,6 +507,9 @@ impl Engine {
                 hostname: self.hostname.clone(),
             });
             n += 1;
+            if let Some(p) = self.profiler.as_deref_mut() {
+                p.resume();
+            }
             if self.matching == RuleMatching::First {
                 break;
             }

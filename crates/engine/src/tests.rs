@@ -324,3 +324,38 @@ fn other_sources_are_skipped() {
     assert_eq!(e.skipped_rules(), ["K"]);
     assert_eq!(e.active_rules().count(), 0);
 }
+
+#[test]
+fn profile_counts_evaluations_and_matches() {
+    let mut e = Engine::new(rules(), options()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(e.profile().is_none());
+    e.set_profiling(true);
+    let cat_events = 40;
+    for _ in 0..cat_events {
+        e.evaluate_fields(OPENAT_X, 7, &mut cat());
+    }
+    let mut other = Map::new(&[("evt.type", json!("openat")), ("proc.name", json!("ls"))]);
+    e.evaluate_fields(OPENAT_X, 8, &mut other);
+    e.evaluate_fields(EXECVE_X, 9, &mut cat());
+    let p = e.profile().unwrap_or_default();
+    let by = |n: &str| {
+        p.iter()
+            .find(|r| r.rule == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    // rule_matching first: "A open" matches every cat open, so "D open any" only runs on ls.
+    assert_eq!((by("A open").evaluations, by("A open").matches), (41, 40));
+    assert_eq!(
+        (by("D open any").evaluations, by("D open any").matches),
+        (1, 1)
+    );
+    assert_eq!((by("C exec").evaluations, by("C exec").matches), (1, 0));
+    let total: u64 = p.iter().map(|r| r.evaluations).sum();
+    assert_eq!(total, e.stats().rule_evaluations);
+    // Timed: the first evaluated event, then one in 16 (events 1, 17, 33 of 42).
+    let timed: u64 = p.iter().map(|r| r.timed_evaluations).sum();
+    assert_eq!(timed, 3);
+    e.set_profiling(false);
+    assert!(e.profile().is_none());
+}
