@@ -121,11 +121,11 @@ pub struct ProcessSpec {
     pub pid: Option<i64>,
     /// `name` (`proc.name`, the kernel's comm).
     pub name: String,
-    /// `exe` (`proc.exe`, argv[0]; default the name).
+    /// `exe` (`proc.exe`, `argv[0]`; default the name).
     pub exe: Option<String>,
     /// `exepath` (`proc.exepath`; default `/usr/bin/<name>`).
     pub exepath: Option<String>,
-    /// `args` (argv[1..]).
+    /// `args` (`argv[1..]`).
     pub args: Vec<String>,
     /// `cwd` (default `/`).
     pub cwd: Option<String>,
