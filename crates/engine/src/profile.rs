@@ -6,13 +6,19 @@
 //! and a rule's total is its mean time per timed evaluation × its evaluations. Sampling
 //! keeps the profile's cost small against a plain run (a clock read costs about as much
 //! as a cheap condition). Field values and check results are cached per event across
-//! rules, so a value's extraction is charged to the first rule that needs it. Without
-//! profiling the engine's only cost is one branch per event.
+//! rules, so a value's extraction is charged to the first rule that needs it. Samples
+//! longer than [`MAX_SAMPLE_NS`] are dropped (preemption, not the condition), and the
+//! cost of one clock read (measured when profiling starts) is subtracted from each. Without
+//! profiling the engine's cost is a predictable branch per event and per evaluation.
 
 use std::time::Instant;
 
 /// One evaluated event in this many has its rule evaluations timed.
 pub const SAMPLE_EVERY: u32 = 16;
+
+/// A timed evaluation longer than this (ns) is discarded: on a shared machine such a
+/// sample measures the thread being descheduled, not the condition.
+pub const MAX_SAMPLE_NS: u64 = 100_000;
 
 /// What the profile knows of one rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +31,8 @@ pub struct RuleProfile {
     pub evaluations: u64,
     /// Matches (alerts).
     pub matches: u64,
-    /// Evaluations timed (see [`SAMPLE_EVERY`]).
+    /// Evaluations timed (see [`SAMPLE_EVERY`]; samples over [`MAX_SAMPLE_NS`] are not
+    /// counted).
     pub timed_evaluations: u64,
     /// Their total time, ns.
     pub timed_ns: u64,
@@ -56,6 +63,19 @@ pub(crate) struct Profiler {
     tick: u32,
     /// The clock read after the previous timed rule of the current event.
     last: Option<Instant>,
+    /// What one clock read costs (ns), subtracted from every sample.
+    clock_ns: u64,
+}
+
+/// The smallest interval between two consecutive clock reads, over a few tries.
+fn clock_cost() -> u64 {
+    (0..64)
+        .map(|_| {
+            let a = Instant::now();
+            Instant::now().duration_since(a).as_nanos() as u64
+        })
+        .min()
+        .unwrap_or(0)
 }
 
 impl Profiler {
@@ -67,6 +87,7 @@ impl Profiler {
             // The first event is timed (then one in SAMPLE_EVERY).
             tick: SAMPLE_EVERY - 1,
             last: None,
+            clock_ns: clock_cost(),
         }
     }
 
@@ -90,10 +111,12 @@ impl Profiler {
         }
         if let Some(prev) = self.last {
             let now = Instant::now();
-            let d = now.duration_since(prev).as_nanos() as u64;
-            if let (Some(t), Some(n)) = (self.timed.get_mut(k), self.ns.get_mut(k)) {
-                *t += 1;
-                *n += d;
+            let d = (now.duration_since(prev).as_nanos() as u64).saturating_sub(self.clock_ns);
+            if d <= MAX_SAMPLE_NS {
+                if let (Some(t), Some(n)) = (self.timed.get_mut(k), self.ns.get_mut(k)) {
+                    *t += 1;
+                    *n += d;
+                }
             }
             self.last = Some(now);
         }
