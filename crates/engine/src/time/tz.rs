@@ -16,6 +16,11 @@
 //! Anything else is an error, so the caller can warn and fall back to UTC. Leap-second
 //! (`right/…`) corrections are ignored.
 //!
+//! The lookup is falcoc's (which names mean UTC, which file a name denotes, the 1 MiB
+//! bound on zone files, glibc's default DST rules); the TZif files and POSIX strings are
+//! read by `jiff` (its TZif reader is stricter than glibc's in one way: a footer rule
+//! that contradicts the file's last transition makes the file invalid).
+//!
 //! A zone read from a file or with DST rules lives for the rest of the process (it is
 //! leaked once per [`TimeZone::from_tz`] call, so that [`TimeZone`] stays `Copy`).
 //!
@@ -26,53 +31,30 @@ use std::path::{Path, PathBuf};
 
 /// The time zone of the local-time text prefix (`HH:MM:SS.nnnnnnnnn`): a fixed offset from
 /// UTC, or the rules of a zone (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct TimeZone {
     /// Seconds east of UTC (UTC+1 is 3600) when `rules` is `None`.
     offset_secs: i32,
-    /// Transitions and DST rules.
-    rules: Option<&'static ZoneRules>,
+    /// Transitions and DST rules (a TZif file or a POSIX string, read by `jiff`).
+    rules: Option<&'static jiff::tz::TimeZone>,
 }
 
-/// A zone with changing offsets.
-#[derive(Debug, PartialEq, Eq)]
-struct ZoneRules {
-    /// `(UTC seconds, offset east from then on)`, sorted.
-    transitions: Vec<(i64, i32)>,
-    /// The offset before the first transition.
-    initial: i32,
-    /// The rule after the last transition (the TZif footer, or the whole `TZ` string).
-    tail: Option<Posix>,
+impl PartialEq for TimeZone {
+    fn eq(&self, other: &TimeZone) -> bool {
+        self.offset_secs == other.offset_secs
+            && match (self.rules, other.rules) {
+                (None, None) => true,
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                _ => false,
+            }
+    }
 }
 
-/// A POSIX `TZ` rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Posix {
-    /// Standard time, seconds east of UTC.
-    std: i32,
-    /// Daylight saving time, if any.
-    dst: Option<Dst>,
-}
+impl Eq for TimeZone {}
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Dst {
-    /// Seconds east of UTC during DST.
-    offset: i32,
-    /// When DST starts (in local standard time) and ends (in local DST).
-    start: (DayRule, i32),
-    end: (DayRule, i32),
-}
-
-/// A day of the year in a POSIX rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DayRule {
-    /// `Jn`: day 1–365, February 29 never counted.
-    Julian1(u16),
-    /// `n`: day 0–365, February 29 counted.
-    Julian0(u16),
-    /// `Mm.w.d`: day `d` (0 = Sunday) of week `w` (5 = last) of month `m`.
-    Month(u32, u32, u32),
-}
+/// glibc's rules for a `TZ` string with a DST name but no rules (`EST5EDT`, `<+03>-3<+04>`):
+/// the US rules (second Sunday of March to first Sunday of November, at 02:00).
+const DEFAULT_DST_RULES: &str = ",M3.2.0,M11.1.0";
 
 /// The largest zone file read.
 const MAX_TZIF: u64 = 1 << 20;
@@ -97,14 +79,12 @@ impl TimeZone {
         let Some(r) = self.rules else {
             return self.offset_secs;
         };
-        let after_last = r.transitions.last().is_none_or(|&(t, _)| unix_secs >= t);
-        if let (true, Some(tail)) = (after_last, &r.tail) {
-            return tail.offset_at(unix_secs);
-        }
-        match r.transitions.partition_point(|&(t, _)| t <= unix_secs) {
-            0 => r.initial,
-            i => r.transitions[i - 1].1,
-        }
+        let ts = jiff::Timestamp::from_second(unix_secs).unwrap_or(if unix_secs < 0 {
+            jiff::Timestamp::MIN
+        } else {
+            jiff::Timestamp::MAX
+        });
+        r.to_offset(ts).seconds()
     }
 
     /// The offset east of UTC, in seconds, at the Unix epoch (for a fixed zone: its
@@ -159,8 +139,8 @@ impl TimeZone {
                 }
             }
         }
-        match parse_posix(s) {
-            Some(p) => Ok(zone_from_posix(p)),
+        match zone_from_posix(s) {
+            Some(z) => Ok(z),
             None => Err(format!(
                 "TZ={raw:?} is neither a zone of the time zone database ({}) nor a POSIX \
                  TZ string (e.g. EST5EDT,M3.2.0,M11.1.0)",
@@ -200,336 +180,33 @@ fn zone_file(name: &str) -> Option<PathBuf> {
     Some(tz_dir().join(name))
 }
 
-/// A zone from rules; zones whose offset never changes become fixed.
-fn zone_from_rules(rules: ZoneRules) -> TimeZone {
-    let fixed = match (&rules.tail, rules.transitions.is_empty()) {
-        (None, true) => Some(rules.initial),
-        (Some(Posix { std, dst: None }), true) => Some(*std),
-        (Some(Posix { std, dst: None }), false)
-            if rules.initial == *std && rules.transitions.iter().all(|&(_, o)| o == *std) =>
-        {
-            Some(*std)
-        }
-        _ => None,
-    };
-    match fixed {
-        Some(o) => TimeZone::fixed(o),
-        None => TimeZone {
-            offset_secs: 0,
-            rules: Some(Box::leak(Box::new(rules))),
-        },
+/// A zone read by `jiff`; zones without transitions become fixed.
+fn zone_from_jiff(tz: jiff::tz::TimeZone) -> TimeZone {
+    if tz.following(jiff::Timestamp::MIN).next().is_none() {
+        return TimeZone::fixed(tz.to_offset(jiff::Timestamp::UNIX_EPOCH).seconds());
+    }
+    TimeZone {
+        offset_secs: 0,
+        rules: Some(Box::leak(Box::new(tz))),
     }
 }
 
-fn zone_from_posix(p: Posix) -> TimeZone {
-    zone_from_rules(ZoneRules {
-        transitions: Vec::new(),
-        initial: p.std,
-        tail: Some(p),
-    })
+/// A POSIX `TZ` string (`EST5`, `<+0530>-5:30`, `CET-1CEST,M3.5.0,M10.5.0/3`); a DST name
+/// without rules gets glibc's US rules ([`DEFAULT_DST_RULES`]).
+fn zone_from_posix(s: &str) -> Option<TimeZone> {
+    let tz = jiff::tz::TimeZone::posix(s).ok().or_else(|| {
+        (!s.contains(','))
+            .then(|| jiff::tz::TimeZone::posix(&format!("{s}{DEFAULT_DST_RULES}")).ok())
+            .flatten()
+    })?;
+    Some(zone_from_jiff(tz))
 }
 
 /// Reads a TZif file (RFC 8536, versions 1–4).
 fn zone_from_tzif(data: &[u8]) -> Option<TimeZone> {
-    parse_tzif(data).map(zone_from_rules)
-}
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
-
-/// The counts of a TZif header at `at`: isutcnt, isstdcnt, leapcnt, timecnt, typecnt,
-/// charcnt.
-fn tzif_counts(d: &[u8], at: usize) -> Option<[usize; 6]> {
-    if d.get(at..at + 4)? != b"TZif" {
-        return None;
-    }
-    let mut c = [0usize; 6];
-    for (i, slot) in c.iter_mut().enumerate() {
-        *slot = usize::try_from(be32(d, at + 20 + 4 * i)?).ok()?;
-    }
-    Some(c)
-}
-
-fn tzif_block_len(c: &[usize; 6], time_size: usize) -> Option<usize> {
-    let [isut, isstd, leap, time, types, chars] = *c;
-    time.checked_mul(time_size + 1)?
-        .checked_add(types.checked_mul(6)?)?
-        .checked_add(chars)?
-        .checked_add(leap.checked_mul(time_size + 4)?)?
-        .checked_add(isstd)?
-        .checked_add(isut)
-}
-
-fn parse_tzif(d: &[u8]) -> Option<ZoneRules> {
-    let version = *d.get(4)?;
-    let c1 = tzif_counts(d, 0)?;
-    let v1_len = tzif_block_len(&c1, 4)?;
-    let (c, body, time_size) = if version >= b'2' {
-        let h2 = 44usize.checked_add(v1_len)?;
-        (tzif_counts(d, h2)?, h2 + 44, 8)
-    } else {
-        (c1, 44, 4)
-    };
-    let [_, _, _, timecnt, typecnt, _] = c;
-    if typecnt == 0 {
-        return None;
-    }
-    let block_len = tzif_block_len(&c, time_size)?;
-    let block = d.get(body..body.checked_add(block_len)?)?;
-    let times = &block[..timecnt * time_size];
-    let idx = &block[timecnt * time_size..timecnt * (time_size + 1)];
-    let types_at = timecnt * (time_size + 1);
-    let mut offsets = Vec::with_capacity(typecnt);
-    for i in 0..typecnt {
-        let e = &block[types_at + 6 * i..types_at + 6 * i + 6];
-        offsets.push(i32::from_be_bytes([e[0], e[1], e[2], e[3]]));
-    }
-    let mut transitions = Vec::with_capacity(timecnt);
-    for i in 0..timecnt {
-        let t = match time_size {
-            8 => i64::from_be_bytes(times[8 * i..8 * i + 8].try_into().ok()?),
-            _ => i64::from(i32::from_be_bytes(times[4 * i..4 * i + 4].try_into().ok()?)),
-        };
-        let offset = *offsets.get(usize::from(idx[i]))?;
-        if transitions.last().is_some_and(|&(prev, _)| t <= prev) {
-            return None;
-        }
-        transitions.push((t, offset));
-    }
-    let tail = if version >= b'2' {
-        let footer = d.get(body + block_len..)?;
-        let text = footer.strip_prefix(b"\n")?;
-        let end = text.iter().position(|&b| b == b'\n')?;
-        let rule = std::str::from_utf8(&text[..end]).ok()?;
-        if rule.is_empty() {
-            None
-        } else {
-            Some(parse_posix(rule)?)
-        }
-    } else {
-        None
-    };
-    Some(ZoneRules {
-        transitions,
-        initial: offsets[0],
-        tail,
-    })
-}
-
-/// Parses a POSIX `TZ` string: `std offset [dst [offset] [,start[/time],end[/time]]]`.
-fn parse_posix(s: &str) -> Option<Posix> {
-    let mut p = PosixParser {
-        s: s.as_bytes(),
-        at: 0,
-    };
-    p.name()?;
-    // POSIX offsets are west of UTC; ours are east.
-    let std = -p.offset(24)?;
-    if p.done() {
-        return Some(Posix { std, dst: None });
-    }
-    p.name()?;
-    let dst_offset = match p.peek() {
-        Some(b',') | None => std + 3600,
-        _ => -p.offset(24)?,
-    };
-    let (start, end) = if p.done() {
-        // glibc's default: the US rules.
-        (
-            (DayRule::Month(3, 2, 0), 7200),
-            (DayRule::Month(11, 1, 0), 7200),
-        )
-    } else {
-        p.eat(b',')?;
-        let start = p.rule()?;
-        p.eat(b',')?;
-        let end = p.rule()?;
-        (start, end)
-    };
-    if !p.done() {
-        return None;
-    }
-    Some(Posix {
-        std,
-        dst: Some(Dst {
-            offset: dst_offset,
-            start,
-            end,
-        }),
-    })
-}
-
-struct PosixParser<'a> {
-    s: &'a [u8],
-    at: usize,
-}
-
-impl PosixParser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.at).copied()
-    }
-
-    fn done(&self) -> bool {
-        self.at == self.s.len()
-    }
-
-    fn eat(&mut self, b: u8) -> Option<()> {
-        (self.peek()? == b).then(|| self.at += 1)
-    }
-
-    /// A zone abbreviation: 3+ letters, or `<...>`.
-    fn name(&mut self) -> Option<()> {
-        if self.peek()? == b'<' {
-            let end = self.s[self.at..].iter().position(|&b| b == b'>')?;
-            self.at += end + 1;
-            return (end >= 4).then_some(());
-        }
-        let n = self.s[self.at..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphabetic())
-            .count();
-        self.at += n;
-        (n >= 3).then_some(())
-    }
-
-    fn number(&mut self, max_digits: usize) -> Option<i32> {
-        let n = self.s[self.at..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if n == 0 || n > max_digits {
-            return None;
-        }
-        let v = std::str::from_utf8(&self.s[self.at..self.at + n])
-            .ok()?
-            .parse()
-            .ok()?;
-        self.at += n;
-        Some(v)
-    }
-
-    /// `[+-]hh[:mm[:ss]]` in seconds (hours up to `max_hours`).
-    fn offset(&mut self, max_hours: i32) -> Option<i32> {
-        let sign = match self.peek()? {
-            b'+' => {
-                self.at += 1;
-                1
-            }
-            b'-' => {
-                self.at += 1;
-                -1
-            }
-            _ => 1,
-        };
-        let h = self.number(3)?;
-        if h > max_hours {
-            return None;
-        }
-        let mut secs = h * 3600;
-        for mult in [60, 1] {
-            if self.peek() != Some(b':') {
-                break;
-            }
-            self.at += 1;
-            let v = self.number(2)?;
-            if v > 59 {
-                return None;
-            }
-            secs += v * mult;
-        }
-        Some(sign * secs)
-    }
-
-    /// `Jn`, `n` or `Mm.w.d`, with an optional `/time` (default 02:00:00).
-    fn rule(&mut self) -> Option<(DayRule, i32)> {
-        let day = match self.peek()? {
-            b'J' => {
-                self.at += 1;
-                let n = self.number(3)?;
-                (1..=365).contains(&n).then_some(())?;
-                DayRule::Julian1(u16::try_from(n).ok()?)
-            }
-            b'M' => {
-                self.at += 1;
-                let m = self.number(2)?;
-                self.eat(b'.')?;
-                let w = self.number(1)?;
-                self.eat(b'.')?;
-                let d = self.number(1)?;
-                ((1..=12).contains(&m) && (1..=5).contains(&w) && (0..=6).contains(&d))
-                    .then_some(())?;
-                DayRule::Month(m as u32, w as u32, d as u32)
-            }
-            _ => {
-                let n = self.number(3)?;
-                (0..=365).contains(&n).then_some(())?;
-                DayRule::Julian0(u16::try_from(n).ok()?)
-            }
-        };
-        let time = if self.peek() == Some(b'/') {
-            self.at += 1;
-            self.offset(167)?
-        } else {
-            7200
-        };
-        Some((day, time))
-    }
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-impl DayRule {
-    /// Days since the epoch of this day in `year`.
-    fn day(self, year: i64) -> i64 {
-        let jan1 = days_from_civil(year, 1, 1);
-        match self {
-            DayRule::Julian1(n) => {
-                let n = i64::from(n);
-                jan1 + n - 1 + i64::from(is_leap(year) && n >= 60)
-            }
-            DayRule::Julian0(n) => jan1 + i64::from(n),
-            DayRule::Month(m, w, d) => {
-                let first = days_from_civil(year, m, 1);
-                // 1970-01-01 was a Thursday (4).
-                let first_wday = (first + 4).rem_euclid(7);
-                let mut day =
-                    first + (i64::from(d) - first_wday).rem_euclid(7) + 7 * (i64::from(w) - 1);
-                let next_month = match m {
-                    12 => days_from_civil(year + 1, 1, 1),
-                    _ => days_from_civil(year, m + 1, 1),
-                };
-                while day >= next_month {
-                    day -= 7;
-                }
-                day
-            }
-        }
-    }
-}
-
-impl Posix {
-    fn offset_at(&self, unix_secs: i64) -> i32 {
-        let Some(dst) = &self.dst else {
-            return self.std;
-        };
-        let local = unix_secs.saturating_add(i64::from(self.std));
-        let (year, _, _) = civil_from_days(local.div_euclid(86_400));
-        let start = dst.start.0.day(year) * 86_400 + i64::from(dst.start.1) - i64::from(self.std);
-        let end = dst.end.0.day(year) * 86_400 + i64::from(dst.end.1) - i64::from(dst.offset);
-        let in_dst = if start < end {
-            (start..end).contains(&unix_secs)
-        } else {
-            !(end..start).contains(&unix_secs)
-        };
-        if in_dst {
-            dst.offset
-        } else {
-            self.std
-        }
-    }
+    jiff::tz::TimeZone::tzif("TZ", data)
+        .ok()
+        .map(zone_from_jiff)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -689,11 +366,12 @@ mod tests {
         assert_eq!(cet.offset_at(utc(2024, 10, 27, 0, 59)), 7200);
         assert_eq!(cet.offset_at(utc(2024, 10, 27, 1, 0)), 3600);
         // Julian days.
-        assert_eq!(DayRule::Julian1(60).day(2024), days_from_civil(2024, 3, 1));
-        assert_eq!(DayRule::Julian0(59).day(2024), days_from_civil(2024, 2, 29));
     }
 
-    /// A version 2 TZif file: one transition, a footer rule.
+    /// 1970-07-01 00:00 UTC: the transition of [`tzif`].
+    const JULY_1970: i64 = 15_638_400;
+
+    /// A version 2 TZif file: one transition (to summer time), a footer rule.
     fn tzif(footer: &str) -> Vec<u8> {
         let header = |time: u32, types: u32, chars: u32| {
             let mut h = b"TZif2".to_vec();
@@ -712,7 +390,7 @@ mod tests {
         }
         d.extend_from_slice(b"AAA\0BBB\0");
         d.extend_from_slice(&header(1, 2, 8));
-        d.extend_from_slice(&i64::to_be_bytes(1000));
+        d.extend_from_slice(&i64::to_be_bytes(JULY_1970));
         d.push(1);
         for (off, dst, idx) in [(3600i32, 0u8, 0u8), (7200, 1, 4)] {
             d.extend_from_slice(&off.to_be_bytes());
@@ -727,17 +405,30 @@ mod tests {
     fn tzif_files() {
         let z = zone_from_tzif(&tzif("")).unwrap();
         assert_eq!(
-            (z.offset_at(999), z.offset_at(1000), z.offset_at(1 << 40)),
+            (
+                z.offset_at(JULY_1970 - 1),
+                z.offset_at(JULY_1970),
+                z.offset_at(1 << 40)
+            ),
             (3600, 7200, 7200)
         );
-        // After the last transition, the footer rule.
-        let z = zone_from_tzif(&tzif("<+03>-3")).unwrap();
+        // After the last transition, the footer rule (here one with DST whose summer
+        // offset is the last transition's).
+        let z = zone_from_tzif(&tzif("AAA-1BBB,M3.5.0,M10.5.0/3")).unwrap();
+        let jan_1971 = 31_536_000;
         assert_eq!(
-            (z.offset_at(999), z.offset_at(1000), z.offset_at(5000)),
-            (3600, 10_800, 10_800)
+            (
+                z.offset_at(JULY_1970 - 1),
+                z.offset_at(JULY_1970),
+                z.offset_at(jan_1971)
+            ),
+            (3600, 7200, 3600)
         );
+        // A footer that contradicts the last transition is refused (jiff's check; glibc
+        // would follow the footer).
+        assert!(zone_from_tzif(&tzif("<+03>-3")).is_none());
         // Truncated or corrupt files are refused, never a panic.
-        let good = tzif("<+03>-3");
+        let good = tzif("AAA-1BBB,M3.5.0,M10.5.0/3");
         for n in 0..good.len() - 1 {
             let _ = zone_from_tzif(&good[..n]);
         }
