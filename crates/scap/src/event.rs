@@ -80,19 +80,30 @@ pub(crate) fn decode_event(
             format!("event header needs {hdr_len} bytes but the block holds {avail}"),
         ));
     }
-    let ts = c.u64("event timestamp")?;
-    let tid = c.i64("event thread id")?;
-    let len_at = c.abs();
-    let len = c.u32("event length")? as usize;
-    let code = c.u16("event type")?;
+    // The header fits (checked above): read it without the cursor's checks.
+    let Some(h) = body.get(evt_off..evt_off + hdr_len) else {
+        return Err(DecodeError::corrupt(evt_off, "event header out of range"));
+    };
+    let le = |at: usize, n: usize| {
+        h.get(at..at + n)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .fold(0u64, |v, &b| (v << 8) | u64::from(b))
+    };
+    let ts = le(0, 8);
+    let tid = le(8, 8) as i64;
+    let len_at = evt_off + 16;
+    let len = le(16, 4) as usize;
+    let code = le(20, 2) as u16;
     let info = match event(code) {
         Some(info) if code < limit => info,
         _ => return Ok(Decoded::Skipped { code }),
     };
     let large = info.flags.has(EventFlags::LARGE_PAYLOAD);
     let (nparams, lens_at, end) = if kind.version >= 2 {
-        let np_at = c.abs();
-        let nparams = c.u32("event parameter count")? as usize;
+        let np_at = evt_off + 22;
+        let nparams = le(22, 4) as usize;
         if len < EVENT_HEADER_LEN {
             return Err(DecodeError::corrupt(
                 len_at,
@@ -164,16 +175,16 @@ pub(crate) fn decode_event(
     let width = if kind.version >= 2 && large { 4 } else { 2 };
     let values_at = lens_at + nparams * width;
     let room = end - values_at;
-    let mut lc = Cursor::new(&body[lens_at..values_at], lens_at);
+    let lens = body.get(lens_at..values_at).unwrap_or_default();
     bounds.reserve(nparams + 1);
     bounds.push(0);
     let mut total = 0usize;
-    for i in 0..nparams {
-        let at = lc.abs();
-        let l = if width == 4 {
-            lc.u32("parameter length")? as usize
-        } else {
-            lc.u16("parameter length")? as usize
+    for (i, raw) in lens.chunks_exact(width).enumerate() {
+        let at = lens_at + i * width;
+        let l = match *raw {
+            [a, b] => u16::from_le_bytes([a, b]) as usize,
+            [a, b, c, d] => u32::from_le_bytes([a, b, c, d]) as usize,
+            _ => 0,
         };
         total += l;
         if total > room {
@@ -346,6 +357,24 @@ impl<'a> EventRef<'a> {
             values: self.values.to_vec(),
             bounds: self.bounds.to_vec(),
         }
+    }
+
+    /// Copies this event into `into`, reusing its buffers (no allocation once they have
+    /// grown).
+    pub fn copy_into(&self, into: &mut Event) {
+        into.num = self.num;
+        into.offset = self.offset;
+        into.block_type = self.block_type;
+        into.ts = self.ts;
+        into.tid = self.tid;
+        into.cpu = self.cpu;
+        into.code = self.code;
+        into.flags = self.flags;
+        into.info = self.info;
+        into.values.clear();
+        into.values.extend_from_slice(self.values);
+        into.bounds.clear();
+        into.bounds.extend_from_slice(self.bounds);
     }
 
     event_accessors!();

@@ -313,6 +313,26 @@ impl<'r> Reader<'r> {
         self.done
     }
 
+    /// Fills `out` from the input; returns the count read (less than `out.len()` only at
+    /// the end of the input). When the input's buffer already holds `out.len()` bytes, a
+    /// single copy (the common case: blocks are far smaller than the buffer).
+    #[inline]
+    fn read_into(&mut self, out: &mut [u8]) -> Result<usize, ScapError> {
+        match self.src.fill_buf() {
+            Ok(avail) => {
+                if let Some(src) = avail.get(..out.len()) {
+                    out.copy_from_slice(src);
+                    self.src.consume(out.len());
+                    self.pos += out.len() as u64;
+                    return Ok(out.len());
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(&e, self.pos, self.compressed)),
+        }
+        read_full(&mut *self.src, &mut self.pos, self.compressed, out)
+    }
+
     fn err(&mut self, e: ScapError) -> ScapError {
         self.done = true;
         e
@@ -324,7 +344,7 @@ impl<'r> Reader<'r> {
         }
         let offset = self.pos;
         let mut hdr = [0u8; 8];
-        let n = read_full(&mut *self.src, &mut self.pos, self.compressed, &mut hdr)?;
+        let n = self.read_into(&mut hdr)?;
         if n == 0 {
             return Ok(None);
         }
@@ -411,6 +431,19 @@ impl<'r> Reader<'r> {
         if let Some(m) = h.magic {
             self.buf.extend_from_slice(&m);
         }
+        let rest = n.saturating_sub(self.buf.len());
+        match self.src.fill_buf() {
+            Ok(avail) => {
+                if let Some(src) = avail.get(..rest) {
+                    self.buf.extend_from_slice(src);
+                    self.src.consume(rest);
+                    self.pos += rest as u64;
+                    return Ok(());
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(&e, self.pos, self.compressed)),
+        }
         while self.buf.len() < n {
             let old = self.buf.len();
             let chunk = (n - old).min(READ_CHUNK);
@@ -462,7 +495,7 @@ impl<'r> Reader<'r> {
     fn read_trailer(&mut self, h: &BlockHeader) -> Result<(), ScapError> {
         let at = self.pos;
         let mut t = [0u8; 4];
-        let n = read_full(&mut *self.src, &mut self.pos, self.compressed, &mut t)?;
+        let n = self.read_into(&mut t)?;
         if n < 4 {
             return Err(ScapError::new(
                 ScapErrorKind::Truncated,
