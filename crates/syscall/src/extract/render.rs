@@ -95,13 +95,13 @@ pub fn socktuple_string(b: &[u8]) -> String {
         return "NULL".to_string();
     };
     match family {
-        AF_INET if b.len() == 13 => format!(
-            "{}:{}->{}:{}",
-            ip4(&b[1..]),
-            le16(b, 5),
-            ip4(&b[7..]),
-            le16(b, 11)
-        ),
+        AF_INET if b.len() == 13 => {
+            let mut out = String::with_capacity(48);
+            push_ip4_port(&mut out, &b[1..5], le16(b, 5));
+            out.push_str("->");
+            push_ip4_port(&mut out, &b[7..11], le16(b, 11));
+            out
+        }
         AF_INET => "INVALID IPv4".to_string(),
         AF_INET6 if b.len() == 37 => {
             let (s, d) = (&b[1..17], &b[19..35]);
@@ -128,6 +128,36 @@ pub fn socktuple_string(b: &[u8]) -> String {
             format!("{:x}->{:x} {}", le64(b, 1), le64(b, 9), sanitized(&b[17..]))
         }
         f => format!("family {}", f as i8),
+    }
+}
+
+/// Appends `a.b.c.d:port` (what `format!("{}:{}", Ipv4Addr, port)` gives, without the
+/// formatting machinery: this runs for every socket tuple the state records).
+fn push_ip4_port(out: &mut String, a: &[u8], port: u16) {
+    for (i, &octet) in a.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(out, u32::from(octet));
+    }
+    out.push(':');
+    push_decimal(out, u32::from(port));
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
     }
 }
 
@@ -483,6 +513,23 @@ mod tests {
         assert_eq!(flag_names(0, t), "O_NONE");
         assert_eq!(flag_names(2 | 4 | 256, t), "O_TRUNC|O_CREAT|O_WRONLY");
         assert_eq!(flag_names(3 | 4096, t), "O_RDWR|O_CLOEXEC");
+    }
+
+    #[test]
+    fn ipv4_tuples_render_as_format_does() {
+        for (a, b, sp, dp) in [
+            ([0, 0, 0, 0], [255, 255, 255, 255], 0u16, 65535u16),
+            ([10, 0, 0, 5], [192, 168, 100, 9], 80, 54321),
+            ([1, 22, 133, 9], [127, 0, 0, 1], 7, 443),
+        ] {
+            let mut t = vec![AF_INET];
+            t.extend_from_slice(&a);
+            t.extend_from_slice(&sp.to_le_bytes());
+            t.extend_from_slice(&b);
+            t.extend_from_slice(&dp.to_le_bytes());
+            let want = format!("{}:{sp}->{}:{dp}", Ipv4Addr::from(a), Ipv4Addr::from(b));
+            assert_eq!(socktuple_string(&t), want);
+        }
     }
 
     #[test]

@@ -287,8 +287,14 @@ const RUNC_LAYOUTS: [(&str, &str); 6] = [
 /// `match_one_container_id`: the 12-character id if `cgroup` ends with
 /// `prefix<64 hex>suffix`.
 fn match_runc(cgroup: &str, prefix: &str, suffix: &str) -> Option<String> {
-    let start = cgroup.rfind(prefix)? + prefix.len();
-    let end = cgroup.rfind(suffix)?;
+    let end = rfind(cgroup.as_bytes(), suffix.as_bytes())?;
+    // The 64 bytes before `end` must be the id: most paths fail here, before the search
+    // for the prefix.
+    let hex = cgroup.as_bytes().get(end.checked_sub(64)?..end)?;
+    if !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let start = rfind(cgroup.as_bytes(), prefix.as_bytes())? + prefix.len();
     if end < start || end - start != 64 {
         return None;
     }
@@ -296,6 +302,22 @@ fn match_runc(cgroup: &str, prefix: &str, suffix: &str) -> Option<String> {
     id.bytes()
         .all(|c| c.is_ascii_hexdigit())
         .then(|| id[..12].to_string())
+}
+
+/// `str::rfind` for these short needles: the start of the last occurrence of `needle`
+/// (`hay.len()` for an empty one), without building a searcher per call.
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some(&first) = needle.first() else {
+        return Some(hay.len());
+    };
+    let mut end = hay.len();
+    while let Some(i) = hay.get(..end)?.iter().rposition(|&c| c == first) {
+        if hay.get(i..).is_some_and(|rest| rest.starts_with(needle)) {
+            return Some(i);
+        }
+        end = i;
+    }
+    None
 }
 
 /// The container a thread belongs to according to its cgroups (`subsystem`, `path`):
