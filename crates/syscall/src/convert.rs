@@ -99,6 +99,29 @@ pub(crate) fn delivered(code: u16) -> bool {
     DELIVERED_MANAGED_ENTERS.contains(&code)
 }
 
+/// How the converter delivers an event of one code: [`delivered`], [`converted_code`] and
+/// [`renamed`], computed once per code.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route {
+    /// Whether it reaches the rules.
+    pub delivered: bool,
+    /// Its converted code.
+    pub code: u16,
+    /// Its converted `evt.type`, when that changes.
+    pub rename: Option<&'static str>,
+}
+
+impl Route {
+    /// The route of `code`.
+    pub(crate) fn of(code: u16) -> Route {
+        Route {
+            delivered: delivered(code),
+            code: converted_code(code),
+            rename: renamed(code),
+        }
+    }
+}
+
 /// The code an event of `code` has once converted (itself unless it is an old version).
 pub(crate) fn converted_code(code: u16) -> u16 {
     CONVERSIONS

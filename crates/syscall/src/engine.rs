@@ -56,6 +56,10 @@ pub struct SyscallEngine {
     keep_enter: Vec<bool>,
     /// The kept enter events, by thread.
     enters: FxHashMap<i64, Event>,
+    /// Kept enter events no longer needed, whose buffers the next kept one reuses.
+    spare_enters: Vec<Event>,
+    /// Per event code: how the converter delivers it ([`convert::Route`]).
+    routes: Box<[convert::Route]>,
 }
 
 impl Deref for SyscallEngine {
@@ -111,6 +115,8 @@ impl SyscallEngine {
             convert: syscall.convert_events,
             keep_enter,
             enters: Default::default(),
+            spare_enters: Vec::new(),
+            routes: (0..PPM_EVENT_MAX as u16).map(convert::Route::of).collect(),
         }
     }
 
@@ -163,7 +169,11 @@ impl SyscallEngine {
                 .engine
                 .evaluate_fields_into(evt.code, evt.ts, &mut ex, out);
         }
-        if !convert::delivered(evt.code) {
+        let route = match self.routes.get(evt.code as usize) {
+            Some(r) => *r,
+            None => convert::Route::of(evt.code),
+        };
+        if !route.delivered {
             self.engine.skip_event();
             if self
                 .keep_enter
@@ -171,26 +181,43 @@ impl SyscallEngine {
                 .copied()
                 .unwrap_or(false)
             {
-                self.enters.insert(evt.tid, evt.to_event());
+                // Reuse the buffers of an enter event no longer needed.
+                let kept = match self.spare_enters.pop() {
+                    Some(mut e) => {
+                        evt.copy_into(&mut e);
+                        e
+                    }
+                    None => evt.to_event(),
+                };
+                if let Some(old) = self.enters.insert(evt.tid, kept) {
+                    self.spare_enters.push(old);
+                }
             }
             return 0;
         }
-        let enter = self
-            .enters
-            .remove(&evt.tid)
-            .filter(|e| e.code.wrapping_add(1) == evt.code);
-        let code = convert::converted_code(evt.code);
+        let mut enter = self.enters.remove(&evt.tid);
+        if enter
+            .as_ref()
+            .is_some_and(|e| e.code.wrapping_add(1) != evt.code)
+        {
+            self.spare_enters.extend(enter.take());
+        }
+        let code = route.code;
         if !self.engine.wants(code) {
             self.engine.skip_event();
+            self.spare_enters.extend(enter);
             return 0;
         }
         let mut src = convert::Converted {
             ex: Extractor::new(state, evt, opts).with_plan(&self.plan),
             enter: enter.as_ref().map(Event::as_event_ref),
-            rename: convert::renamed(evt.code),
+            rename: route.rename,
             opts,
         };
-        self.engine
-            .evaluate_fields_into(code, evt.ts, &mut src, out)
+        let n = self
+            .engine
+            .evaluate_fields_into(code, evt.ts, &mut src, out);
+        self.spare_enters.extend(enter);
+        n
     }
 }

@@ -46,23 +46,24 @@ impl<'a, 'e> Extractor<'a, 'e> {
             out.push_str(&format!("{tid}{l}"));
             return true;
         }
-        let f = fdn.and_then(|n| self.state.fd(tid, n).cloned());
         // A connect exit that failed names the tuple of its parameters.
-        let f = if self.evt.code == 23
+        let failed_connect = self.evt.code == 23
             && crate::state::parse_int(self.evt.param(0).map_or(&[][..], |p| p.raw())) < 0
-            && matches!(field, F::FdName | F::FdContainerName)
-        {
-            None
-        } else {
-            f
-        };
-        let container_id = self
-            .thread()
-            .map(|t| t.container_id.clone())
-            .unwrap_or_default();
-        let Some(f) = f else {
+            && matches!(field, F::FdName | F::FdContainerName);
+        let fdn = fdn.filter(|&n| !failed_connect && self.state.fd(tid, n).is_some());
+        let Some(fdn) = fdn else {
+            let container_id = self
+                .thread()
+                .map(|t| t.container_id.clone())
+                .unwrap_or_default();
             return self.null_fd_field(field, &container_id, out);
         };
+        // Borrowed, not cloned: the state is only read from here on.
+        let this = &*self;
+        let Some(f) = this.state.fd_existing(tid, fdn) else {
+            return false;
+        };
+        let container_id = this.thread().map_or("", |t| t.container_id.as_str());
         let s = &f.sock;
         let ipv4 = |a: [u8; 4]| IpAddr::V4(Ipv4Addr::from(a));
         let ipv6 = |a: [u8; 16]| IpAddr::V6(Ipv6Addr::from(a));
@@ -79,33 +80,37 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if !(f.is_file() || f.ty == FdType::Directory) {
                     return false;
                 }
-                let mut d = f.name.clone();
-                if f.is_file() {
-                    match d.rfind('/') {
+                let name = f.name.as_str();
+                let d = if f.is_file() {
+                    match name.rfind('/') {
                         Some(p) if p != 0 => {
-                            if p < d.len() - 1 {
-                                d.truncate(p);
+                            if p < name.len() - 1 {
+                                &name[..p]
+                            } else {
+                                name
                             }
                         }
-                        _ => d = "/".to_string(),
+                        _ => "/",
                     }
-                }
+                } else {
+                    name
+                };
                 if *field == F::FdContainerDirectory {
-                    d = format!("{container_id}:{d}");
+                    out.push_str(&format!("{container_id}:{d}"));
+                } else {
+                    out.push_str(d);
                 }
-                out.push_str(&d);
             }
             F::FdFilename => {
                 if !f.is_file() {
                     return false;
                 }
-                let n = &f.name;
-                let name = match n.rfind('/') {
-                    Some(p) if p < n.len() - 1 => n[p + 1..].to_string(),
-                    Some(_) => n.clone(),
-                    None => "/".to_string(),
-                };
-                out.push_str(&name);
+                let n = f.name.as_str();
+                out.push_str(match n.rfind('/') {
+                    Some(p) if p < n.len() - 1 => &n[p + 1..],
+                    Some(_) => n,
+                    None => "/",
+                });
             }
             F::FdIp | F::FdNet => match f.ty {
                 FdType::Ipv4Sock => {

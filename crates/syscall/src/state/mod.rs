@@ -351,6 +351,21 @@ impl State {
         self.threads.get(&owner)?.fds.get(&fd)
     }
 
+    /// Fd `fd` of thread `tid`, like [`fd`](Self::fd) but creating nothing: after a call
+    /// of `fd` for the same thread it finds the same fd.
+    pub fn fd_existing(&self, tid: i64, fd: i64) -> Option<&Fd> {
+        if fd < 0 {
+            return None;
+        }
+        let t = self.threads.get(&tid)?;
+        let owner = if t.shares_fds() && !t.is_main_thread() {
+            t.pid
+        } else {
+            tid
+        };
+        self.threads.get(&owner)?.fds.get(&fd)
+    }
+
     /// All fds of the table thread `tid` uses.
     pub fn fd_table(&mut self, tid: i64) -> Option<&FdTable> {
         let owner = self.fd_owner(tid)?;
