@@ -59,6 +59,7 @@
 
 #![warn(missing_docs)]
 
+mod batch;
 pub mod block;
 mod cursor;
 mod error;
@@ -68,6 +69,7 @@ mod param;
 mod reader;
 pub mod writer;
 
+pub use batch::EventBatch;
 pub use block::{block_type_name, BlockKind, EventBlockKind};
 pub use error::{ScapError, ScapErrorKind};
 pub use event::{Event, EventRef, EVENT_HEADER_LEN, EVENT_HEADER_V1_LEN};

@@ -1,9 +1,66 @@
 //! Replaying a capture through the state and the engine (Falco's `engine.kind: replay`).
 
+use std::sync::mpsc;
+
 use crate::state::{State, StateOptions};
 use crate::SyscallEngine;
 use falcoc_engine::Alert;
-use falcoc_scap::{Reader, ScapError};
+use falcoc_scap::{EventBatch, EventRef, Reader, ScapError};
+
+/// Events per batch handed from the reading thread to the replay thread.
+const BATCH_EVENTS: usize = 512;
+/// A batch is sent once its values pass this many bytes (bounds the memory of a batch).
+const BATCH_BYTES: usize = 1 << 20;
+/// Full batches queued between the threads (so at most `QUEUED + 2` batches exist).
+const QUEUED: usize = 4;
+
+/// The reading thread: fills batches (reusing those given back on `empty`) and sends
+/// them, then the read error if there is one. Stops at the end of the input, after an
+/// error, or when the replay thread has gone.
+fn read_batches(
+    reader: &mut Reader<'_>,
+    full: &mpsc::SyncSender<Result<EventBatch, ScapError>>,
+    empty: &mpsc::Receiver<EventBatch>,
+) {
+    loop {
+        let mut batch = empty.try_recv().unwrap_or_default();
+        batch.clear();
+        let mut error = None;
+        let mut done = false;
+        while batch.len() < BATCH_EVENTS && batch.value_bytes() < BATCH_BYTES {
+            match reader.next_event_ref() {
+                Some(Ok(e)) => {
+                    if !batch.push(&e) {
+                        error = Some(ScapError::new(
+                            falcoc_scap::ScapErrorKind::Corrupt,
+                            Reader::position(reader),
+                            "event too large to hand to the replay thread",
+                        ));
+                        break;
+                    }
+                }
+                Some(Err(e)) => {
+                    error = Some(e);
+                    break;
+                }
+                None => {
+                    done = true;
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() && full.send(Ok(batch)).is_err() {
+            return;
+        }
+        if let Some(e) = error {
+            let _ = full.send(Err(e));
+            return;
+        }
+        if done {
+            return;
+        }
+    }
+}
 
 /// What [`replay`] did.
 #[derive(Debug, Default)]
@@ -44,23 +101,55 @@ pub fn replay(
     }
     state.set_metadata(reader.take_metadata());
     let mut alerts = Vec::new();
-    while let Some(next) = reader.next_event_ref() {
-        let evt = match next {
-            Ok(e) => e,
-            Err(e) => {
-                summary.error = Some(e);
-                break;
-            }
-        };
+    let mut consume = |evt: &EventRef<'_>, summary: &mut ReplaySummary| {
         summary.events += 1;
-        let p = state.process(&evt);
+        let p = state.process(evt);
         if p.filtered_out {
             summary.filtered_out += 1;
-            continue;
+            return;
         }
-        if engine.evaluate_into(&mut state, &evt, &mut alerts) > 0 {
+        if engine.evaluate_into(&mut state, evt, &mut alerts) > 0 {
             summary.alerts += alerts.len() as u64;
             alerts.drain(..).for_each(&mut on_alert);
+        }
+    };
+    let pipelined = std::thread::scope(|scope| {
+        // Reading and decoding on a second thread, in batches; state and rules here, in
+        // the same order.
+        let (full_tx, full_rx) = mpsc::sync_channel::<Result<EventBatch, ScapError>>(QUEUED);
+        let (empty_tx, empty_rx) = mpsc::channel::<EventBatch>();
+        let reading = &mut *reader;
+        let producer = std::thread::Builder::new()
+            .name("falcoc-read".to_string())
+            .spawn_scoped(scope, move || read_batches(reading, &full_tx, &empty_rx));
+        let Ok(producer) = producer else {
+            return false;
+        };
+        for msg in full_rx {
+            match msg {
+                Ok(batch) => {
+                    for evt in batch.iter() {
+                        consume(&evt, &mut summary);
+                    }
+                    let _ = empty_tx.send(batch);
+                }
+                Err(e) => summary.error = Some(e),
+            }
+        }
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
+        }
+        true
+    });
+    if !pipelined {
+        while let Some(next) = reader.next_event_ref() {
+            match next {
+                Ok(evt) => consume(&evt, &mut summary),
+                Err(e) => {
+                    summary.error = Some(e);
+                    break;
+                }
+            }
         }
     }
     summary.bytes = Reader::position(reader);
