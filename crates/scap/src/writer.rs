@@ -110,7 +110,7 @@ pub enum FileSink {
     /// An uncompressed file.
     Plain(BufWriter<File>),
     /// A gzip stream into a file.
-    Gzip(GzEncoder<BufWriter<File>>),
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl Write for FileSink {
@@ -175,7 +175,7 @@ pub fn create_with(path: impl AsRef<Path>, opts: WriterOptions) -> io::Result<Wr
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.ends_with(".gz"));
     let sink = if gz {
-        FileSink::Gzip(GzEncoder::new(buf, Compression::fast()))
+        FileSink::Gzip(Box::new(GzEncoder::new(buf, Compression::fast())))
     } else {
         FileSink::Plain(buf)
     };
