@@ -231,31 +231,37 @@ fn v1_param_count(rest: &[u8]) -> Option<usize> {
 macro_rules! event_accessors {
     () => {
         /// The event table entry.
+        #[inline]
         pub fn info(&self) -> &'static EventInfo {
             self.info
         }
 
         /// The event name (`evt.type`).
+        #[inline]
         pub fn name(&self) -> &'static str {
             self.info.name
         }
 
         /// Enter or exit.
+        #[inline]
         pub fn direction(&self) -> Direction {
             self.info.direction
         }
 
         /// The category bitmask of the table.
+        #[inline]
         pub fn category(&self) -> EventCategory {
             self.info.category
         }
 
         /// Number of parameters in the event.
+        #[inline]
         pub fn nparams(&self) -> usize {
             self.bounds.len().saturating_sub(1)
         }
 
         /// The parameters.
+        #[inline]
         pub fn params(&self) -> Params<'_> {
             Params {
                 values: &self.values,
@@ -265,16 +271,19 @@ macro_rules! event_accessors {
         }
 
         /// Parameter `i` (`evt.arg[i]`).
+        #[inline]
         pub fn param(&self, i: usize) -> Option<Param<'_>> {
             self.params().get(i)
         }
 
         /// The parameter named `name` in the event table (`evt.arg.NAME`).
+        #[inline]
         pub fn param_by_name(&self, name: &str) -> Option<Param<'_>> {
             self.params().by_name(name)
         }
 
         /// The raw bytes of parameter `i`.
+        #[inline]
         pub fn raw_param(&self, i: usize) -> Option<&[u8]> {
             self.param(i).map(|p| p.raw())
         }
@@ -282,6 +291,7 @@ macro_rules! event_accessors {
         /// The syscall return value as libsinsp defines it (`evt.rawres`): the first
         /// parameter of an exit event of a syscall (not the generic exit event), read as a
         /// 32- or 64-bit signed integer; `None` otherwise.
+        #[inline]
         pub fn return_value(&self) -> Option<i64> {
             if self.code == falcoc_compiler::events::PPME_GENERIC_X
                 || self.info.direction != Direction::Exit

@@ -30,16 +30,19 @@ pub struct Params<'a> {
 impl<'a> Params<'a> {
     /// Number of parameters in the event (may differ from the table's count: older
     /// writers wrote fewer, newer libs append more).
+    #[inline]
     pub fn len(&self) -> usize {
         self.bounds.len().saturating_sub(1)
     }
 
     /// Whether the event has no parameters.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Parameter `i` (0-based, `evt.arg[i]`).
+    #[inline]
     pub fn get(&self, i: usize) -> Option<Param<'a>> {
         let start = *self.bounds.get(i)? as usize;
         let end = *self.bounds.get(i + 1)? as usize;
@@ -52,12 +55,14 @@ impl<'a> Params<'a> {
     }
 
     /// The parameter named `name` in the event table (`evt.arg.NAME`), if the event has it.
+    #[inline]
     pub fn by_name(&self, name: &str) -> Option<Param<'a>> {
         let i = self.info.params.iter().position(|p| p.name == name)?;
         self.get(i)
     }
 
     /// All parameters in order.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = Param<'a>> + 'a {
         let this = *self;
         (0..this.len()).filter_map(move |i| this.get(i))
@@ -131,37 +136,44 @@ fn is_signed(ty: FieldType) -> bool {
 
 impl<'a> Param<'a> {
     /// Position in the event.
+    #[inline]
     pub fn index(&self) -> usize {
         self.index
     }
 
     /// The raw bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.raw.len()
     }
 
     /// Whether the value is empty (libsinsp shows `<NA>` or `NULL` for it).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.raw.is_empty()
     }
 
     /// The table entry (name, type, print format); `None` for a parameter appended by
     /// a newer writer.
+    #[inline]
     pub fn info(&self) -> Option<&'static EventParam> {
         self.info
     }
 
     /// Name in the event table.
+    #[inline]
     pub fn name(&self) -> Option<&'static str> {
         self.info.map(|p| p.name)
     }
 
     /// Type in the event table.
+    #[inline]
     pub fn ty(&self) -> Option<FieldType> {
         self.info.map(|p| p.ty)
     }
@@ -201,6 +213,7 @@ impl<'a> Param<'a> {
 
     /// An integer of any width (1, 2, 4 or 8 bytes), sign-extended when the table type is
     /// signed (`INT*`, `ERRNO`, `FD`, `PID`), zero-extended otherwise.
+    #[inline]
     pub fn as_int(&self) -> Option<i64> {
         match self.ty() {
             Some(t) if is_signed(t) => le_i64(self.raw),
@@ -209,12 +222,14 @@ impl<'a> Param<'a> {
     }
 
     /// An unsigned integer of any width (1, 2, 4 or 8 bytes), zero-extended.
+    #[inline]
     pub fn as_uint(&self) -> Option<u64> {
         le_u64(self.raw)
     }
 
     /// A return value or errno (`PT_ERRNO`, or the first parameter of an exit event): a
     /// 32- or 64-bit signed integer, as libsinsp reads it.
+    #[inline]
     pub fn as_errno(&self) -> Option<i64> {
         match self.raw.len() {
             4 | 8 => le_i64(self.raw),
@@ -223,83 +238,98 @@ impl<'a> Param<'a> {
     }
 
     /// A file descriptor number (`PT_FD`, 64-bit signed).
+    #[inline]
     pub fn as_fd(&self) -> Option<i64> {
         self.as_i64()
     }
 
     /// A pid or tid (`PT_PID`, 64-bit signed).
+    #[inline]
     pub fn as_pid(&self) -> Option<i64> {
         self.as_i64()
     }
 
     /// A `PT_BOOL` (32-bit, non-zero is true).
+    #[inline]
     pub fn as_bool(&self) -> Option<bool> {
         self.as_uint().map(|v| v != 0)
     }
 
     /// A `PT_DOUBLE`.
+    #[inline]
     pub fn as_f64(&self) -> Option<f64> {
         self.as_u64().map(f64::from_bits)
     }
 
     /// A string parameter's bytes (`CHARBUF`, `FSPATH`, `FSRELPATH`): up to the first NUL,
     /// all bytes if there is none.
+    #[inline]
     pub fn as_cstr(&self) -> &'a [u8] {
         until_nul(self.raw)
     }
 
     /// [`as_cstr`](Self::as_cstr) as UTF-8 text; `None` if it is not valid UTF-8.
+    #[inline]
     pub fn as_str(&self) -> Option<&'a str> {
         std::str::from_utf8(self.as_cstr()).ok()
     }
 
     /// [`as_cstr`](Self::as_cstr) as text, invalid UTF-8 replaced.
+    #[inline]
     pub fn as_str_lossy(&self) -> Cow<'a, str> {
         String::from_utf8_lossy(self.as_cstr())
     }
 
     /// A byte buffer (`BYTEBUF`): the raw bytes.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.raw
     }
 
     /// A NUL-separated list (`args`, `env`, `cgroups` of execve/clone): one item per
     /// segment; an empty buffer is an empty list.
+    #[inline]
     pub fn as_str_list(&self) -> impl Iterator<Item = &'a [u8]> {
         split_nul(self.raw)
     }
 
     /// A socket address (`PT_SOCKADDR`); `None` when empty or too short for its family
     /// (libsinsp's `is_sockaddr_valid`).
+    #[inline]
     pub fn as_sockaddr(&self) -> Option<SockAddr<'a>> {
         SockAddr::parse(self.raw)
     }
 
     /// A socket tuple (`PT_SOCKTUPLE`); `None` when empty or too short for its family
     /// (libsinsp's `is_socktuple_valid`).
+    #[inline]
     pub fn as_socktuple(&self) -> Option<SockTuple<'a>> {
         SockTuple::parse(self.raw)
     }
 
     /// An fd list (`PT_FDLIST`: `u16 count`, then `i64 fd, i16 flags` each); `None` if the
     /// buffer is shorter than the count says.
+    #[inline]
     pub fn as_fdlist(&self) -> Option<FdListParam<'a>> {
         FdListParam::parse(self.raw)
     }
 
     /// A `PT_DYN` value: the index of its actual type in the parameter's type list, and
     /// the value bytes.
+    #[inline]
     pub fn as_dyn(&self) -> Option<(u8, &'a [u8])> {
         let (&idx, rest) = self.raw.split_first()?;
         Some((idx, rest))
     }
 
     /// An IPv4 address stored as 4 bytes in network order.
+    #[inline]
     pub fn as_ipv4(&self) -> Option<Ipv4Addr> {
         (self.raw.len() == 4).then(|| v4(self.raw))
     }
 
     /// An IPv6 address (16 bytes).
+    #[inline]
     pub fn as_ipv6(&self) -> Option<Ipv6Addr> {
         (self.raw.len() == 16).then(|| v6(self.raw))
     }
@@ -307,6 +337,7 @@ impl<'a> Param<'a> {
     /// The value decoded by the table type. Parameters without a table entry, values whose
     /// length does not fit the type, and types that are not event parameters give
     /// [`ParamValue::Raw`]; an empty value gives [`ParamValue::Empty`].
+    #[inline]
     pub fn value(&self) -> ParamValue<'a> {
         if self.raw.is_empty() {
             return ParamValue::Empty;

@@ -76,27 +76,32 @@ pub struct Values {
 
 impl Values {
     /// An empty buffer.
+    #[inline]
     pub fn new() -> Values {
         Values::default()
     }
 
     /// Removes every value (keeps the capacity).
+    #[inline]
     pub fn clear(&mut self) {
         self.items.clear();
         self.bytes.clear();
     }
 
     /// Number of values.
+    #[inline]
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
     /// Whether there is no value.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
     /// Appends a string or buffer.
+    #[inline]
     pub fn push_bytes(&mut self, b: &[u8]) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(b);
@@ -104,36 +109,43 @@ impl Values {
     }
 
     /// Appends a string.
+    #[inline]
     pub fn push_str(&mut self, s: &str) {
         self.push_bytes(s.as_bytes());
     }
 
     /// Appends an unsigned integer.
+    #[inline]
     pub fn push_u64(&mut self, v: u64) {
         self.items.push(Item::U64(v));
     }
 
     /// Appends a signed integer.
+    #[inline]
     pub fn push_i64(&mut self, v: i64) {
         self.items.push(Item::I64(v));
     }
 
     /// Appends a double.
+    #[inline]
     pub fn push_f64(&mut self, v: f64) {
         self.items.push(Item::F64(v));
     }
 
     /// Appends a boolean.
+    #[inline]
     pub fn push_bool(&mut self, v: bool) {
         self.items.push(Item::Bool(v));
     }
 
     /// Appends an address (IP and IP-network fields).
+    #[inline]
     pub fn push_ip(&mut self, v: IpAddr) {
         self.items.push(Item::Ip(v));
     }
 
     /// Appends a borrowed value.
+    #[inline]
     pub fn push(&mut self, v: ValueRef<'_>) {
         match v {
             ValueRef::Bytes(b) => self.push_bytes(b),
@@ -158,6 +170,7 @@ impl Values {
     }
 
     /// Every value, in order.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = ValueRef<'_>> + '_ {
         self.items.iter().map(|it| self.view(*it))
     }
