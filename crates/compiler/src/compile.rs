@@ -2,13 +2,13 @@
 //! after each file (rules-file.md §4.5, §5; conditions.md §1).
 
 use crate::check::{self, CheckWarning, Checked};
-use crate::collector::{Collection, RuleState};
+use crate::collector::{Collection, MacroState, RuleState};
 use crate::events::{self, EventSet};
 use crate::exceptions::{self, Exception};
 use crate::fields::{FieldError, PluginProfile, ResolvedField};
 use crate::issue::{CondExpr, Issue, Loc};
 use crate::lists::quote_item;
-use crate::macros::{ExpandError, MacroDef, MacroTable, Viewer};
+use crate::macros::{ExpandError, Lookup, MacroDef, MacroTable, Viewer};
 use crate::output::{self, RuleOutput};
 use crate::priority::Priority;
 use crate::reader::ScalarStore;
@@ -70,14 +70,107 @@ pub struct Compiled {
 }
 
 /// Results that do not change between the compiles of one load (Falco recompiles the whole
-/// collection after every file): parses by text, checks by (text, expansion, source) and
-/// outputs by (text, source).
+/// collection after every file): parses by text, checks by (text, expansion, source),
+/// outputs by (text, source), and whole rules and macro checks by everything they depend
+/// on (a rule memo and a macro memo).
 #[derive(Debug, Default)]
 pub struct CompileCache {
     fields: std::cell::RefCell<FieldCache>,
     parsed: HashMap<String, Result<Expr, condition::ParseError>>,
     checked: HashMap<(String, String, String), Result<Checked, check::CheckError>>,
     outputs: HashMap<(String, String), Result<RuleOutput, output::OutputError>>,
+    rules: HashMap<String, RuleMemo>,
+    macros: HashMap<String, MacroMemo>,
+    /// The macro table of the latest pass, and the list-substituted text each of its
+    /// bodies was parsed from (a body is parsed again only when its text changes).
+    table: MacroTable,
+    table_texts: HashMap<String, String>,
+}
+
+/// What one expansion depended on: each macro reference it resolved, with the
+/// list-substituted text (which decides the parsed body) of the definition it found
+/// visible then, or `None` (undefined or not visible).
+type MacroDeps = Vec<(Lookup, Option<String>)>;
+
+/// The macros of one compile by name: list-substituted text, first and latest definition
+/// order.
+struct MacroEnv<'a>(HashMap<&'a str, (&'a str, usize, usize)>);
+
+impl<'a> MacroEnv<'a> {
+    fn new(macros: &'a [MacroState], texts: &'a [SourcedText]) -> Self {
+        MacroEnv(
+            macros
+                .iter()
+                .zip(texts)
+                .map(|(m, t)| {
+                    (
+                        m.name.as_str(),
+                        (t.text.as_str(), m.first_defined, m.last_defined),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// The text of the definition `l` finds in an expansion seen by `top`, if one is
+    /// visible (the visibility rule of [`MacroTable`]).
+    fn found(&self, top: Viewer, l: &Lookup) -> Option<&'a str> {
+        let &(text, first, _) = self.0.get(l.name.as_str())?;
+        let viewer = match &l.within {
+            None => top,
+            Some(w) => Viewer::Macro(self.0.get(w.as_str())?.2),
+        };
+        match viewer {
+            Viewer::Rule => Some(text),
+            Viewer::Macro(last) => (first < last).then_some(text),
+        }
+    }
+
+    /// What the lookups of an expansion seen by `top` find now.
+    fn deps(&self, top: Viewer, mut looked_up: Vec<Lookup>) -> MacroDeps {
+        looked_up.sort_unstable();
+        looked_up.dedup();
+        looked_up
+            .into_iter()
+            .map(|l| {
+                let found = self.found(top, &l).map(str::to_string);
+                (l, found)
+            })
+            .collect()
+    }
+
+    /// True if every lookup of `deps` still finds what it found.
+    fn unchanged(&self, top: Viewer, deps: &MacroDeps) -> bool {
+        deps.iter()
+            .all(|(l, found)| self.found(top, l) == found.as_deref())
+    }
+}
+
+/// A rule's compile in an earlier pass, reused while the rule, its condition after
+/// exceptions and list substitution (which captures the lists it uses and any word that
+/// became a list name), and the definitions of the macros its expansion looked up are
+/// unchanged (the field tables do not change within a load). Its results are then the
+/// same, diagnostics included.
+#[derive(Debug)]
+struct RuleMemo {
+    rule: RuleState,
+    condition: Result<RuleCondition, Issue>,
+    macros: MacroDeps,
+    outcome: RuleOutcome,
+}
+
+/// A macro's reference check in an earlier pass, reused on the same terms as [`RuleMemo`]
+/// (the macro's own definition is among its dependencies).
+#[derive(Debug)]
+struct MacroMemo {
+    state: MacroState,
+    /// Its list-substituted text.
+    text: String,
+    /// Whether some macro failed to parse (undefined references are then not reported).
+    failed: bool,
+    macros: MacroDeps,
+    issue: Option<Issue>,
+    used: Vec<String>,
 }
 
 /// Field lookups by (source, name, argument).
@@ -283,17 +376,85 @@ pub fn compile(
     opts: &CompileOptions<'_>,
     cache: &mut CompileCache,
 ) -> Compiled {
-    let mut out = Compiled::default();
+    let pass = compile_pass(c, scalars, opts, cache);
+    Compiled {
+        rules: cache.rules_of(&pass.rules, false),
+        issues: pass.issues,
+    }
+}
+
+/// What one compile of a collection gives, its rules left in the [`CompileCache`].
+#[derive(Debug, Default)]
+pub(crate) struct Pass {
+    /// The names of the rules that compiled, in order ([`CompileCache::rules_of`]).
+    pub rules: Vec<String>,
+    /// Errors and warnings, in Falco's order.
+    pub issues: Vec<Issue>,
+}
+
+impl CompileCache {
+    /// The compiled rules of the latest pass, by name (names from [`Pass::rules`]), moved
+    /// out of the cache when `take` (the cache is then no use for another pass).
+    pub(crate) fn rules_of(&mut self, names: &[String], take: bool) -> Vec<CompiledRule> {
+        let mut rules = Vec::with_capacity(names.len());
+        for n in names {
+            let memo = if take {
+                self.rules.remove(n)
+            } else {
+                self.rules.get(n).map(|m| RuleMemo {
+                    rule: m.rule.clone(),
+                    condition: m.condition.clone(),
+                    macros: Vec::new(),
+                    outcome: m.outcome.clone(),
+                })
+            };
+            if let Some(RuleMemo {
+                outcome:
+                    RuleOutcome {
+                        result: Ok((Some(rule), _)),
+                        ..
+                    },
+                ..
+            }) = memo
+            {
+                rules.push(rule);
+            }
+        }
+        rules
+    }
+}
+
+/// Compiles the whole collection, leaving each rule's results in `cache`.
+pub(crate) fn compile_pass(
+    c: &Collection,
+    scalars: &ScalarStore,
+    opts: &CompileOptions<'_>,
+    cache: &mut CompileCache,
+) -> Pass {
+    let mut out = Pass::default();
     let mut lists = compile_lists(c);
     let mut list_used = std::mem::take(&mut lists.used);
 
-    // Macros: substitute lists, parse.
-    let mut table = MacroTable::default();
+    // Macros: substitute lists, parse (bodies whose text is unchanged are kept).
+    let mut table = std::mem::take(&mut cache.table);
+    let mut table_texts = std::mem::take(&mut cache.table_texts);
+    {
+        let names: HashSet<&str> = c.macros.iter().map(|m| m.name.as_str()).collect();
+        table.retain(|n| names.contains(n));
+        table_texts.retain(|n, _| names.contains(n.as_str()));
+    }
     let mut macro_texts = Vec::with_capacity(c.macros.len());
     let mut failed = false;
     for m in &c.macros {
         let mut text = m.condition.clone();
         substitute_lists(&mut text, &lists, &mut list_used);
+        let parsed = table_texts.get(&m.name) == Some(&text.text)
+            && table.get(&m.name).is_some_and(|d| d.body.is_some());
+        if parsed {
+            table.set_order(&m.name, m.first_defined, m.last_defined);
+            macro_texts.push(text);
+            continue;
+        }
         let body = match cache.parse(&text.text) {
             Ok(e) => Some(e),
             Err(e) => {
@@ -325,26 +486,64 @@ pub fn compile(
                 last_defined: m.last_defined,
             },
         );
+        table_texts.insert(m.name.clone(), text.text.clone());
         macro_texts.push(text);
     }
     // Macros: resolve references (visibility, loops).
+    let env = MacroEnv::new(&c.macros, &macro_texts);
     let mut macro_used: HashSet<String> = HashSet::new();
     for (m, text) in c.macros.iter().zip(&macro_texts) {
-        let Some(Some(body)) = table.get(&m.name).map(|d| d.body.clone()) else {
+        let Some(Some(body)) = table.get(&m.name).map(|d| d.body.as_ref()) else {
             continue;
         };
-        if let Err(e) = table.expand(&body, Viewer::Macro(m.last_defined), &mut macro_used) {
-            if failed && matches!(e, ExpandError::Undefined(_)) {
-                continue;
+        let memo = cache.macros.get(&m.name).filter(|x| {
+            x.state == *m
+                && x.text == text.text
+                && x.failed == failed
+                && env.unchanged(Viewer::Macro(m.last_defined), &x.macros)
+        });
+        let issue = match memo {
+            Some(x) => {
+                macro_used.extend(x.used.iter().cloned());
+                x.issue.clone()
             }
-            let locs = vec![Loc::new("macro", m.name.clone(), m.last.offset)];
-            let mut i = Issue::new(Code::LoadErrValidate, e.message(), m.last.file, locs);
-            i.cond_expr = Some(cond_expr(
-                &m.condition.text,
-                &text.text,
-                ParserPos::of("", 0),
-            ));
-            i.span = source_span(scalars, text, 0..text.text.len());
+            None => {
+                let mut used = HashSet::new();
+                let mut looked_up = Vec::new();
+                let viewer = Viewer::Macro(m.last_defined);
+                let issue = match table.expand_tracked(body, viewer, &mut used, &mut looked_up) {
+                    Ok(_) => None,
+                    Err(ExpandError::Undefined(_)) if failed => None,
+                    Err(e) => {
+                        let locs = vec![Loc::new("macro", m.name.clone(), m.last.offset)];
+                        let mut i =
+                            Issue::new(Code::LoadErrValidate, e.message(), m.last.file, locs);
+                        i.cond_expr = Some(cond_expr(
+                            &m.condition.text,
+                            &text.text,
+                            ParserPos::of("", 0),
+                        ));
+                        i.span = source_span(scalars, text, 0..text.text.len());
+                        Some(i)
+                    }
+                };
+                let used: Vec<String> = used.into_iter().collect();
+                macro_used.extend(used.iter().cloned());
+                cache.macros.insert(
+                    m.name.clone(),
+                    MacroMemo {
+                        state: m.clone(),
+                        text: text.text.clone(),
+                        failed,
+                        macros: env.deps(viewer, looked_up),
+                        issue: issue.clone(),
+                        used,
+                    },
+                );
+                issue
+            }
+        };
+        if let Some(i) = issue {
             out.issues.push(i);
             if opts.stop_at_first_error {
                 return out;
@@ -357,24 +556,50 @@ pub fn compile(
         if !opts.profile.has_source(&r.source) {
             continue;
         }
-        match compile_rule(
-            r,
-            &table,
-            &lists,
-            scalars,
-            opts,
-            &mut list_used,
-            &mut macro_used,
-            cache,
-        ) {
+        let condition = rule_condition(r, &lists);
+        let hit = cache.rules.get(&r.name).is_some_and(|x| {
+            x.rule == *r && x.condition == condition && env.unchanged(Viewer::Rule, &x.macros)
+        });
+        if !hit {
+            let mut looked_up = Vec::new();
+            let outcome = compile_rule(
+                r,
+                condition.as_ref(),
+                &table,
+                scalars,
+                opts,
+                cache,
+                &mut looked_up,
+            );
+            cache.rules.insert(
+                r.name.clone(),
+                RuleMemo {
+                    rule: r.clone(),
+                    macros: env.deps(Viewer::Rule, looked_up),
+                    condition,
+                    outcome,
+                },
+            );
+        }
+        let Some(memo) = cache.rules.get(&r.name) else {
+            continue;
+        };
+        let outcome = &memo.outcome;
+        if outcome.lists_used {
+            if let Ok(cond) = &memo.condition {
+                list_used.extend(cond.lists.iter().cloned());
+            }
+        }
+        macro_used.extend(outcome.macros_used.iter().cloned());
+        match &outcome.result {
             Ok((rule, issues)) => {
-                out.issues.extend(issues);
-                if let Some(rule) = rule {
-                    out.rules.push(rule);
+                out.issues.extend(issues.iter().cloned());
+                if rule.is_some() {
+                    out.rules.push(r.name.clone());
                 }
             }
             Err(issues) => {
-                out.issues.extend(issues);
+                out.issues.extend(issues.iter().cloned());
                 if opts.stop_at_first_error {
                     return out;
                 }
@@ -412,10 +637,69 @@ pub fn compile(
             );
         }
     }
+    cache.table = table;
+    cache.table_texts = table_texts;
     out
 }
 
 type RuleResult = Result<(Option<CompiledRule>, Vec<Issue>), Vec<Issue>>;
+
+/// What compiling one rule gives: its result, whether it got as far as substituting lists
+/// (its lists then count as used) and the macros its expansion used.
+#[derive(Debug, Clone)]
+struct RuleOutcome {
+    result: RuleResult,
+    lists_used: bool,
+    macros_used: Vec<String>,
+}
+
+/// A rule's condition before parsing.
+#[derive(Debug, Clone, PartialEq)]
+struct RuleCondition {
+    /// The condition with its exceptions appended.
+    written: String,
+    /// The same after list substitution.
+    text: SourcedText,
+    /// The lists substituted.
+    lists: HashSet<String>,
+}
+
+/// A rule's condition with its exceptions appended and lists substituted, or the error of
+/// an exception that cannot be turned into a clause.
+fn rule_condition(r: &RuleState, lists: &Lists) -> Result<RuleCondition, Issue> {
+    let mut text = r.def.condition.clone();
+    if !r.def.exceptions.is_empty() {
+        let mut wrapped = SourcedText::plain("(");
+        wrapped.push_text(&text);
+        wrapped.push_synthetic(")", text.origin_of(text.text.len()));
+        for e in &r.def.exceptions {
+            match exceptions::clause(&e.exception) {
+                Ok(Some(x)) => {
+                    wrapped.push_synthetic(" and not ", None);
+                    wrapped.push_synthetic(&x, None);
+                }
+                Ok(None) => {}
+                Err(m) => {
+                    let locs = vec![
+                        Loc::new("rule", r.name.clone(), r.first.offset),
+                        Loc::new("exception", e.exception.name.clone(), e.offset),
+                    ];
+                    return Err(Issue::new(Code::LoadErrValidate, m, r.last.file, locs)
+                        .at(Span::new(e.offset, e.offset + 4)));
+                }
+            }
+        }
+        text = wrapped;
+    }
+    let written = text.text.clone();
+    let mut used = HashSet::new();
+    substitute_lists(&mut text, lists, &mut used);
+    Ok(RuleCondition {
+        written,
+        text,
+        lists: used,
+    })
+}
 
 fn warning_issue(
     w: &CheckWarning,
@@ -429,17 +713,22 @@ fn warning_issue(
     i
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Compiles one rule whose condition is `condition`, recording in `looked_up` the macro
+/// names its expansion looked up.
 fn compile_rule(
     r: &RuleState,
+    condition: Result<&RuleCondition, &Issue>,
     table: &MacroTable,
-    lists: &Lists,
     scalars: &ScalarStore,
     opts: &CompileOptions<'_>,
-    list_used: &mut HashSet<String>,
-    macro_used: &mut HashSet<String>,
     cache: &mut CompileCache,
-) -> RuleResult {
+    looked_up: &mut Vec<Lookup>,
+) -> RuleOutcome {
+    let done = |result, lists_used, macros_used| RuleOutcome {
+        result,
+        lists_used,
+        macros_used,
+    };
     let mut issues = Vec::new();
     let file = r.last.file;
     let rule_loc = || Loc::new("rule", r.name.clone(), r.first.offset);
@@ -466,11 +755,12 @@ fn compile_rule(
             let mut i = Issue::new(code, e.message.clone(), file, locs);
             i.span = source_span(scalars, &r.def.output, e.span.range());
             issues.push(i);
-            return if code == Code::LoadUnknownFilter {
+            let result = if code == Code::LoadUnknownFilter {
                 Ok((None, issues))
             } else {
                 Err(issues)
             };
+            return done(result, false, Vec::new());
         }
     };
     for w in &out.warnings {
@@ -482,44 +772,22 @@ fn compile_rule(
         issues.push(warning_issue(w, r, locs, Some((file, item_span))));
     }
 
-    // Condition: exceptions, lists, parse.
+    // Condition: exceptions and lists (done by the caller), parse.
+    let cond = match condition {
+        Ok(c) => c,
+        Err(i) => {
+            issues.push(i.clone());
+            return done(Err(issues), false, Vec::new());
+        }
+    };
     let excs: Vec<Exception> = r
         .def
         .exceptions
         .iter()
         .map(|e| e.exception.clone())
         .collect();
-    let mut text = r.def.condition.clone();
-    if !excs.is_empty() {
-        let mut wrapped = SourcedText::plain("(");
-        wrapped.push_text(&text);
-        wrapped.push_synthetic(")", text.origin_of(text.text.len()));
-        for e in &r.def.exceptions {
-            match exceptions::clause(&e.exception) {
-                Ok(Some(x)) => {
-                    wrapped.push_synthetic(" and not ", None);
-                    wrapped.push_synthetic(&x, None);
-                }
-                Ok(None) => {}
-                Err(m) => {
-                    let locs = vec![
-                        rule_loc(),
-                        Loc::new("exception", e.exception.name.clone(), e.offset),
-                    ];
-                    issues.push(
-                        Issue::new(Code::LoadErrValidate, m, file, locs)
-                            .at(Span::new(e.offset, e.offset + 4)),
-                    );
-                    return Err(issues);
-                }
-            }
-        }
-        text = wrapped;
-    }
-    let written = text.text.clone();
-    let mut used_lists = HashSet::new();
-    substitute_lists(&mut text, lists, &mut used_lists);
-    list_used.extend(used_lists.iter().cloned());
+    let written = &cond.written;
+    let text = &cond.text;
     let cond_locs = || {
         vec![
             rule_loc(),
@@ -535,30 +803,30 @@ fn compile_rule(
                 file,
                 cond_locs(),
             );
-            i.cond_expr = Some(cond_expr(&written, &text.text, e.pos(&text.text)));
-            i.span = source_span(scalars, &text, e.offset..e.offset + 1);
+            i.cond_expr = Some(cond_expr(written, &text.text, e.pos(&text.text)));
+            i.span = source_span(scalars, text, e.offset..e.offset + 1);
             issues.push(i);
-            return Err(issues);
+            return done(Err(issues), true, Vec::new());
         }
     };
     let mut used_macros = HashSet::new();
-    let expanded = match table.expand(&ast, Viewer::Rule, &mut used_macros) {
+    let expanded = match table.expand_tracked(&ast, Viewer::Rule, &mut used_macros, looked_up) {
         Ok(x) => x,
         Err(e) => {
-            macro_used.extend(used_macros);
+            let used_macros = used_macros.into_iter().collect();
             let mut i = Issue::new(Code::LoadErrValidate, e.message(), file, vec![rule_loc()]);
-            i.cond_expr = Some(cond_expr(&written, &text.text, ParserPos::of("", 0)));
-            i.span = source_span(scalars, &text, 0..text.text.len());
+            i.cond_expr = Some(cond_expr(written, &text.text, ParserPos::of("", 0)));
+            i.span = source_span(scalars, text, 0..text.text.len());
             if let ExpandError::Undefined(name) = &e {
                 if let Some(at) = find_word(&text.text, name) {
-                    i.span = source_span(scalars, &text, at..at + name.len());
+                    i.span = source_span(scalars, text, at..at + name.len());
                 }
             }
             issues.push(i);
-            return Err(issues);
+            return done(Err(issues), true, used_macros);
         }
     };
-    macro_used.extend(used_macros.iter().cloned());
+    let macros_used: Vec<String> = used_macros.iter().cloned().collect();
 
     // Check fields, types, operators, constants.
     let compiled_condition = condition::print::as_string(&expanded);
@@ -576,7 +844,7 @@ fn compile_rule(
                     w,
                     r,
                     cond_locs(),
-                    source_span(scalars, &text, w.span.range()),
+                    source_span(scalars, text, w.span.range()),
                 ));
             }
             let code = if r.def.skip_if_unknown_filter && e.unknown_filter {
@@ -585,26 +853,22 @@ fn compile_rule(
                 Code::LoadErrCompileCondition
             };
             let mut i = Issue::new(code, e.message.clone(), file, cond_locs());
-            i.cond_expr = Some(cond_expr(&written, &text.text, ParserPos::of("", 0)));
-            i.span = source_span(scalars, &text, e.span.range());
+            i.cond_expr = Some(cond_expr(written, &text.text, ParserPos::of("", 0)));
+            i.span = source_span(scalars, text, e.span.range());
             issues.push(i);
-            return if code == Code::LoadUnknownFilter {
+            let result = if code == Code::LoadUnknownFilter {
                 Ok((None, issues))
             } else {
                 Err(issues)
             };
+            return done(result, true, macros_used);
         }
     };
     for w in &checked.warnings {
         let mut locs = cond_locs();
-        let mut i = warning_issue(
-            w,
-            r,
-            Vec::new(),
-            source_span(scalars, &text, w.span.range()),
-        );
+        let mut i = warning_issue(w, r, Vec::new(), source_span(scalars, text, w.span.range()));
         if w.code == Code::LoadCompileCondition {
-            i.cond_expr = Some(cond_expr(&written, &text.text, ParserPos::of("", 0)));
+            i.cond_expr = Some(cond_expr(written, &text.text, ParserPos::of("", 0)));
         }
         i.locs.append(&mut locs);
         issues.push(i);
@@ -632,36 +896,34 @@ fn compile_rule(
             Err(m) => {
                 // Falco exits with a runtime error here; we report it as a condition error.
                 let mut i = Issue::new(Code::LoadErrCompileCondition, m, file, cond_locs());
-                i.span = source_span(scalars, &text, 0..text.text.len());
+                i.span = source_span(scalars, text, 0..text.text.len());
                 issues.push(i);
-                return Err(issues);
+                return done(Err(issues), true, macros_used);
             }
         }
     }
 
-    Ok((
-        Some(CompiledRule {
-            name: r.name.clone(),
-            source: r.source.clone(),
-            desc: r.def.desc.clone(),
-            priority: r.def.priority,
-            tags: r.def.tags.clone(),
-            enabled: r.def.enabled,
-            condition: r.def.condition.text.clone(),
-            expanded,
-            compiled_condition,
-            checked,
-            event_codes,
-            output: out,
-            exceptions: excs,
-            macros: used_macros.into_iter().collect(),
-            lists: used_lists.into_iter().collect(),
-            capture: r.def.capture,
-            capture_duration: r.def.capture_duration,
-            at: r.first,
-        }),
-        issues,
-    ))
+    let rule = CompiledRule {
+        name: r.name.clone(),
+        source: r.source.clone(),
+        desc: r.def.desc.clone(),
+        priority: r.def.priority,
+        tags: r.def.tags.clone(),
+        enabled: r.def.enabled,
+        condition: r.def.condition.text.clone(),
+        expanded,
+        compiled_condition,
+        checked,
+        event_codes,
+        output: out,
+        exceptions: excs,
+        macros: used_macros.into_iter().collect(),
+        lists: cond.lists.iter().cloned().collect(),
+        capture: r.def.capture,
+        capture_duration: r.def.capture_duration,
+        at: r.first,
+    };
+    done(Ok((Some(rule), issues)), true, macros_used)
 }
 
 /// The first whole-word occurrence of `word` in `text`.

@@ -123,7 +123,7 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
     let mut results = Vec::with_capacity(read_files.len());
     let mut collection = Collection::default();
     let mut scalars = ScalarStore::default();
-    let mut rules = Vec::new();
+    let mut rule_names = Vec::new();
     let mut order = 0usize;
     let mut cache = compile::CompileCache::default();
     let field_check = |source: &str, field: &str| -> bool {
@@ -237,7 +237,7 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
             failed = true;
         }
         if !(failed && falco) {
-            let compiled = compile::compile(
+            let compiled = compile::compile_pass(
                 &collection,
                 &scalars,
                 &CompileOptions {
@@ -247,11 +247,12 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
                 &mut cache,
             );
             issues.extend(compiled.issues);
-            rules = compiled.rules;
+            rule_names = compiled.rules;
         }
         results.push(file_result(&read, &files, issues));
         files.push(read);
     }
+    let rules = cache.rules_of(&rule_names, true);
     // Falco checks plugin requirements after loading, whatever the load found (a fatal
     // error there that replaces the load results; a located error here, on the last file).
     {

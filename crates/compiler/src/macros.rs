@@ -63,6 +63,15 @@ pub struct MacroTable {
     defs: HashMap<String, MacroDef>,
 }
 
+/// One macro reference an expansion resolved.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lookup {
+    /// The macro whose body holds the reference (`None`: the expanded condition itself).
+    pub within: Option<String>,
+    /// The name referred to.
+    pub name: String,
+}
+
 /// Who is asking: a rule (sees every macro) or a macro (sees earlier ones).
 #[derive(Debug, Clone, Copy)]
 pub enum Viewer {
@@ -76,6 +85,19 @@ impl MacroTable {
     /// Adds or replaces a macro.
     pub fn insert(&mut self, name: impl Into<String>, def: MacroDef) {
         self.defs.insert(name.into(), def);
+    }
+
+    /// Keeps only the macros whose names satisfy `keep`.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.defs.retain(|n, _| keep(n));
+    }
+
+    /// Sets the definition orders of a macro (nothing if it is absent).
+    pub fn set_order(&mut self, name: &str, first_defined: usize, last_defined: usize) {
+        if let Some(d) = self.defs.get_mut(name) {
+            d.first_defined = first_defined;
+            d.last_defined = last_defined;
+        }
     }
 
     /// Looks a macro up.
@@ -100,18 +122,33 @@ impl MacroTable {
         viewer: Viewer,
         used: &mut HashSet<String>,
     ) -> Result<Expr, ExpandError> {
-        let mut budget = MAX_EXPANDED_NODES;
-        let mut path = Vec::new();
-        self.expand_in(e, viewer, used, &mut path, &mut budget, 0)
+        self.expand_tracked(e, viewer, used, &mut Vec::new())
+    }
+
+    /// [`MacroTable::expand`], also recording in `looked_up` every macro reference it
+    /// resolved (defined, visible or not): the result depends on this table only through
+    /// what those lookups found.
+    pub fn expand_tracked(
+        &self,
+        e: &Expr,
+        viewer: Viewer,
+        used: &mut HashSet<String>,
+        looked_up: &mut Vec<Lookup>,
+    ) -> Result<Expr, ExpandError> {
+        let mut walk = Walk {
+            used,
+            looked_up,
+            path: Vec::new(),
+            budget: MAX_EXPANDED_NODES,
+        };
+        self.expand_in(e, viewer, &mut walk, 0)
     }
 
     fn expand_in(
         &self,
         e: &Expr,
         viewer: Viewer,
-        used: &mut HashSet<String>,
-        path: &mut Vec<String>,
-        budget: &mut usize,
+        w: &mut Walk<'_>,
         depth: usize,
     ) -> Result<Expr, ExpandError> {
         if depth > MAX_EXPANDED_DEPTH {
@@ -119,55 +156,41 @@ impl MacroTable {
                 "condition nests more than {MAX_EXPANDED_DEPTH} levels deep after macro expansion"
             )));
         }
-        if *budget == 0 {
+        if w.budget == 0 {
             return Err(ExpandError::TooLarge(format!(
                 "condition expands to more than {MAX_EXPANDED_NODES} nodes"
             )));
         }
-        *budget -= 1;
+        w.budget -= 1;
         let kind = match &e.kind {
-            ExprKind::And(c) => {
-                ExprKind::And(self.expand_all(c, viewer, used, path, budget, depth + 1)?)
-            }
-            ExprKind::Or(c) => {
-                ExprKind::Or(self.expand_all(c, viewer, used, path, budget, depth + 1)?)
-            }
-            ExprKind::Not(c) => ExprKind::Not(Box::new(self.expand_in(
-                c,
-                viewer,
-                used,
-                path,
-                budget,
-                depth + 1,
-            )?)),
+            ExprKind::And(c) => ExprKind::And(self.expand_all(c, viewer, w, depth + 1)?),
+            ExprKind::Or(c) => ExprKind::Or(self.expand_all(c, viewer, w, depth + 1)?),
+            ExprKind::Not(c) => ExprKind::Not(Box::new(self.expand_in(c, viewer, w, depth + 1)?)),
             ExprKind::Macro(name) => {
+                w.looked_up.push(Lookup {
+                    within: w.path.last().cloned(),
+                    name: name.clone(),
+                });
                 let Some(def) = self.visible(name, viewer) else {
                     return Err(ExpandError::Undefined(name.clone()));
                 };
                 let Some(body) = &def.body else {
                     return Err(ExpandError::Undefined(name.clone()));
                 };
-                if path.iter().any(|p| p == name) {
-                    let mut cycle = path.clone();
+                if w.path.iter().any(|p| p == name) {
+                    let mut cycle = w.path.clone();
                     cycle.push(name.clone());
                     return Err(ExpandError::Cycle(cycle));
                 }
-                if path.len() >= MAX_MACRO_DEPTH {
+                if w.path.len() >= MAX_MACRO_DEPTH {
                     return Err(ExpandError::TooLarge(format!(
                         "macros nest more than {MAX_MACRO_DEPTH} levels deep"
                     )));
                 }
-                used.insert(name.clone());
-                path.push(name.clone());
-                let inner = self.expand_in(
-                    body,
-                    Viewer::Macro(def.last_defined),
-                    used,
-                    path,
-                    budget,
-                    depth + 1,
-                );
-                path.pop();
+                w.used.insert(name.clone());
+                w.path.push(name.clone());
+                let inner = self.expand_in(body, Viewer::Macro(def.last_defined), w, depth + 1);
+                w.path.pop();
                 // Spliced nodes point at the reference, so positions stay in the text
                 // being compiled.
                 let mut inner = inner?;
@@ -183,15 +206,22 @@ impl MacroTable {
         &self,
         c: &[Expr],
         viewer: Viewer,
-        used: &mut HashSet<String>,
-        path: &mut Vec<String>,
-        budget: &mut usize,
+        w: &mut Walk<'_>,
         depth: usize,
     ) -> Result<Vec<Expr>, ExpandError> {
         c.iter()
-            .map(|x| self.expand_in(x, viewer, used, path, budget, depth))
+            .map(|x| self.expand_in(x, viewer, w, depth))
             .collect()
     }
+}
+
+/// The state of one expansion: macros used, names looked up, the macros being expanded
+/// (for loops) and the node budget left.
+struct Walk<'a> {
+    used: &'a mut HashSet<String>,
+    looked_up: &'a mut Vec<Lookup>,
+    path: Vec<String>,
+    budget: usize,
 }
 
 /// Sets the span of `e` and of everything below it to `span`.
