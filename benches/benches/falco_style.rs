@@ -27,8 +27,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use falcoc_codegen::{compile_cond, Program};
 use falcoc_compiler::check::check_condition;
-use falcoc_compiler::codegen::{compile_cond, Program};
 use falcoc_compiler::collector::Collection;
 use falcoc_compiler::compile::compile_condition;
 use falcoc_compiler::events::EventSet;

@@ -30,7 +30,7 @@ use std::net::IpAddr;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use falcoc_benches::{corpus_root, newest};
-use falcoc_compiler::codegen::{FieldDesc, FieldId, FieldMode, RuleSetProgram, Tables, ValueRef};
+use falcoc_codegen::{FieldDesc, FieldId, FieldMode, RuleSetProgram, Tables, ValueRef};
 use falcoc_compiler::events::names_to_event_set;
 use falcoc_compiler::fields::{Constant, FieldType};
 use falcoc_compiler::ir::Rhs;

@@ -56,5 +56,4 @@ pub mod text;
 pub mod version;
 
 pub use load::{load, Input, LoadOptions, Loaded, Mode};
-pub mod codegen;
 pub mod lints;

@@ -49,7 +49,7 @@
 //! [`Engine::skipped_rules`].
 //!
 //! ```
-//! use falcoc_compiler::codegen::{FieldDesc, FieldId};
+//! use falcoc_codegen::{FieldDesc, FieldId};
 //! use falcoc_compiler::fields::ResolvedField;
 //! use falcoc_compiler::ir::Operand;
 //! use falcoc_compiler::{load, Input, LoadOptions};
@@ -156,7 +156,7 @@ pub mod vm;
 pub use alert::{hostname_from_env, Alert};
 pub use output::NA;
 
-use falcoc_compiler::codegen::{RuleSetProgram, Tables};
+use falcoc_codegen::{RuleSetProgram, Tables};
 use falcoc_compiler::compile::CompiledRule;
 use falcoc_compiler::events::{analysis::routing_codes, PPM_EVENT_MAX};
 use falcoc_compiler::fields::{PluginProfile, ResolvedField, SYSCALL_SOURCE};

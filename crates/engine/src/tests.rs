@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use falcoc_compiler::codegen::{FieldDesc, FieldId};
+use falcoc_codegen::{FieldDesc, FieldId};
 use falcoc_compiler::fields::ResolvedField;
 use falcoc_compiler::ir::Operand;
 use falcoc_compiler::priority::Priority;

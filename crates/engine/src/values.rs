@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use falcoc_compiler::codegen::ValueRef;
+use falcoc_codegen::ValueRef;
 use falcoc_compiler::fields::{FieldType, PrintFormat};
 use serde_json::Value;
 

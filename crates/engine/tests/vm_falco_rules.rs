@@ -10,7 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use falcoc_compiler::codegen::{FieldDesc, FieldId, FieldMode, RuleSetProgram};
+use falcoc_codegen::{FieldDesc, FieldId, FieldMode, RuleSetProgram};
 use falcoc_compiler::fields::{Constant, FieldType};
 use falcoc_compiler::ir::Rhs;
 use falcoc_compiler::load::{load, Input, LoadOptions};

@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use falcoc_codegen::{Builder, FieldDesc, FieldId};
 use falcoc_compiler::check::check_condition;
-use falcoc_compiler::codegen::{Builder, FieldDesc, FieldId};
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::ir::Cond;
 use falcoc_engine::vm::reference::Reference;

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use falcoc_codegen::{compile_cond, FieldDesc, FieldId, FieldMode, Program};
 use falcoc_compiler::check::check_condition;
-use falcoc_compiler::codegen::{compile_cond, FieldDesc, FieldId, FieldMode, Program};
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_engine::vm::reference::Reference;
 use falcoc_engine::vm::{FieldSource, Values, Vm};

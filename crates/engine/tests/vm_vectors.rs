@@ -15,8 +15,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
+use falcoc_codegen::{compile_cond, FieldDesc, FieldId, FieldMode};
 use falcoc_compiler::check::{check_condition_with, FieldResolver};
-use falcoc_compiler::codegen::{compile_cond, FieldDesc, FieldId, FieldMode};
 use falcoc_compiler::fields::{
     ClassKind, FieldArg, FieldClass, FieldError, FieldFlags, FieldInfo, FieldType, PluginProfile,
     PrintFormat, ResolvedField,

@@ -60,7 +60,7 @@ pub mod json;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use falcoc_compiler::codegen::{FieldDesc, FieldId};
+use falcoc_codegen::{FieldDesc, FieldId};
 use falcoc_compiler::events::PPME_PLUGINEVENT_E;
 use falcoc_compiler::fields::{FieldArg, PrintFormat, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};

@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use falcoc_compiler::codegen::{compile_cond, FieldDesc, FieldId};
+use falcoc_codegen::{compile_cond, FieldDesc, FieldId};
 use falcoc_compiler::compile::CompiledRule;
 use falcoc_compiler::ir::{Check, Cond, CondKind, Operand, OperandKind, Rhs};
 use falcoc_engine::values::render_values;

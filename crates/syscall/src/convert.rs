@@ -21,7 +21,7 @@
 //! The tables below are derived from the conversion table of libs 0.22.2
 //! (`converter/table.cpp`) and the event flags of `falcoc_compiler::events`.
 
-use falcoc_compiler::codegen::{FieldDesc, FieldId};
+use falcoc_codegen::{FieldDesc, FieldId};
 use falcoc_compiler::events::{self, Direction, EventFlags};
 use falcoc_compiler::fields::{FieldArg, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};

@@ -11,8 +11,8 @@
 //! Events are numbered like sysdig 0.29 when the [`State`] is given
 //! [`SYSDIG_EVENT_LIMIT`].
 
+use falcoc_codegen::{compile_cond, Program};
 use falcoc_compiler::check::check_condition;
-use falcoc_compiler::codegen::{compile_cond, Program};
 use falcoc_compiler::collector::Collection;
 use falcoc_compiler::compile::compile_condition;
 use falcoc_compiler::fields::{PluginProfile, SYSCALL_SOURCE};

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use falcoc_compiler::codegen::RuleSetProgram;
+use falcoc_codegen::RuleSetProgram;
 use falcoc_compiler::collector::Collection;
 use falcoc_compiler::events::PPM_EVENT_MAX;
 use falcoc_compiler::fields::PluginProfile;
@@ -384,7 +384,7 @@ fn fields_of_the_upstream_rules_are_extracted() {
                 if let falcoc_compiler::output::OutputPiece::Field { operand, .. } = p {
                     if let Some(rf) = operand.base_field() {
                         seen += 1;
-                        if Field::resolve(rf, falcoc_compiler::codegen::FieldMode::Plain)
+                        if Field::resolve(rf, falcoc_codegen::FieldMode::Plain)
                             == Field::Unsupported
                         {
                             unsupported.insert(rf.name.clone());

@@ -1,4 +1,4 @@
-//! The condition VM: runs the bytecode of [`falcoc_compiler::codegen`] against an event.
+//! The condition VM: runs the bytecode of [`falcoc_codegen`] against an event.
 //!
 //! * [`FieldSource`] is what the event/state layer implements: it extracts one field of
 //!   the current event into a reusable [`Values`] buffer (typed values; several for list
@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use falcoc_compiler::check::check_condition;
-//! use falcoc_compiler::codegen::{compile_cond, FieldDesc, FieldId};
+//! use falcoc_codegen::{compile_cond, FieldDesc, FieldId};
 //! use falcoc_compiler::fields::PluginProfile;
 //! use falcoc_lang::condition::parse;
 //! use falcoc_engine::vm::{FieldSource, Values, Vm};
@@ -42,7 +42,7 @@ pub mod transform;
 
 use std::net::IpAddr;
 
-use falcoc_compiler::codegen::{
+use falcoc_codegen::{
     compare, CheckCode, CheckId, CheckKind, ExprId, ExprNode, FieldCompare, FieldDesc, FieldId,
     Insn, Program, RuleCode, Tables, ValueRef,
 };
@@ -195,7 +195,7 @@ pub trait FieldSource {
     /// fd for `fd.*`, no such parameter, …): every check on it is then false.
     ///
     /// Single-valued fields push one value, list fields their elements (possibly none);
-    /// see [`FieldMode`](falcoc_compiler::codegen::FieldMode) for ancestor and endpoint
+    /// see [`FieldMode`](falcoc_codegen::FieldMode) for ancestor and endpoint
     /// fields, which push one value per ancestor or endpoint. `evt.around[T] = D` checks
     /// ask for `evt.rawtime` (the event timestamp in ns, as `u64`).
     fn extract(&mut self, id: FieldId, field: &FieldDesc, out: &mut Values) -> bool;

@@ -6,11 +6,11 @@
 //! It is the oracle of the VM's property tests and the baseline of its benchmark. It
 //! shares with the VM only the [`FieldSource`] interface, the transformer functions of
 //! [`super::transform`] and the RE2 translation of
-//! [`falcoc_compiler::codegen::re2`].
+//! [`falcoc_codegen::re2`].
 
 use std::net::IpAddr;
 
-use falcoc_compiler::codegen::{re2, FieldId, FieldMode, Tables, ValueRef};
+use falcoc_codegen::{re2, FieldId, FieldMode, Tables, ValueRef};
 use falcoc_compiler::fields::{ClassKind, Constant, FieldArg, FieldType, TypeClass};
 use falcoc_compiler::ir::{Check, CheckOp, Cond, CondKind, Operand, OperandKind, Rhs};
 use falcoc_lang::condition::ast::{CmpOp, Modifier, TransformerKind};

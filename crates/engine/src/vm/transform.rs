@@ -3,7 +3,7 @@
 //! `( … )` lists. Ports of libsinsp's `sinsp_filter_transformer_*` and
 //! `sinsp_filtercheck_multivalue_transformer`.
 
-use falcoc_compiler::codegen::ValueRef;
+use falcoc_codegen::ValueRef;
 use falcoc_compiler::fields::FieldType;
 use falcoc_compiler::ir::{Operand, OperandKind};
 use falcoc_lang::condition::ast::TransformerKind;

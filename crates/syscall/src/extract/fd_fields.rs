@@ -19,7 +19,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             if !self.fd_field(&base, &mut ip) {
                 return false;
             }
-            let Some(falcoc_compiler::codegen::ValueRef::Ip(addr)) = ip.first() else {
+            let Some(falcoc_codegen::ValueRef::Ip(addr)) = ip.first() else {
                 return false;
             };
             return match self.state.host_name(addr) {

@@ -32,7 +32,7 @@ pub use field::{Anc, AncOf, Field};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use falcoc_compiler::codegen::{FieldDesc, FieldId, FieldMode, Tables, ValueRef};
+use falcoc_codegen::{FieldDesc, FieldId, FieldMode, Tables, ValueRef};
 use falcoc_compiler::fields::{FieldArg, FieldType, PrintFormat, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};
 use serde_json::Value;

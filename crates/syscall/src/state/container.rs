@@ -159,13 +159,13 @@ impl Container {
 
     /// The first mount whose source matches the glob `pattern`.
     pub fn mount_by_source(&self, pattern: &str) -> Option<&Mount> {
-        let g = falcoc_compiler::codegen::Glob::new(pattern.as_bytes(), false);
+        let g = falcoc_codegen::Glob::new(pattern.as_bytes(), false);
         self.mounts.iter().find(|m| g.matches(m.source.as_bytes()))
     }
 
     /// The first mount whose destination matches the glob `pattern`.
     pub fn mount_by_dest(&self, pattern: &str) -> Option<&Mount> {
-        let g = falcoc_compiler::codegen::Glob::new(pattern.as_bytes(), false);
+        let g = falcoc_codegen::Glob::new(pattern.as_bytes(), false);
         self.mounts.iter().find(|m| g.matches(m.dest.as_bytes()))
     }
 

@@ -2,8 +2,8 @@
 //! structure chosen for each operator.
 
 use super::*;
-use crate::check::check_condition;
-use crate::fields::PluginProfile;
+use falcoc_compiler::check::check_condition;
+use falcoc_compiler::fields::PluginProfile;
 use falcoc_lang::condition::parse;
 
 fn cond(src: &str) -> Cond {

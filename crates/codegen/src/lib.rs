@@ -1,6 +1,6 @@
 //! Bytecode for checked conditions: what the runtime's VM executes.
 //!
-//! A condition ([`ir::Cond`](crate::ir::Cond)) becomes a [`RuleCode`]: a flat vector of
+//! A condition ([`ir::Cond`](falcoc_compiler::ir::Cond)) becomes a [`RuleCode`]: a flat vector of
 //! [`Insn`]s over one boolean accumulator. `and`/`or` short-circuit with forward jumps
 //! (`JumpIfFalse`/`JumpIfTrue`, threaded so a chain of failures leaves in one jump),
 //! `not` flips the accumulator, and each leaf is `Check(id)`.
@@ -40,10 +40,10 @@ mod tests;
 use falcoc_lang::condition::ast::{CmpOp, Modifier, TransformerKind};
 use falcoc_lang::Span;
 
-use crate::compile::CompiledRule;
-use crate::events::EventSet;
-use crate::fields::{ClassKind, FieldType, ResolvedField};
-use crate::ir::Cond;
+use falcoc_compiler::compile::CompiledRule;
+use falcoc_compiler::events::EventSet;
+use falcoc_compiler::fields::{ClassKind, FieldType, ResolvedField};
+use falcoc_compiler::ir::Cond;
 
 pub use glob::Glob;
 pub use lower::Builder;
