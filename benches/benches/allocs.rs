@@ -23,7 +23,7 @@ use falcoc_compiler::load::{load, Input, LoadOptions};
 use falcoc_config::Config;
 use falcoc_engine::{EngineOptions, SHIPPED_CONFIG};
 use falcoc_scap::Reader;
-use falcoc_syscall::state::{State, StateOptions};
+use falcoc_state::{State, StateOptions};
 use falcoc_syscall::{SyscallEngine, SyscallOptions};
 
 /// The system allocator, counting allocation calls.

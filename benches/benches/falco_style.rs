@@ -35,9 +35,9 @@ use falcoc_compiler::events::EventSet;
 use falcoc_compiler::fields::{PluginProfile, SYSCALL_SOURCE};
 use falcoc_engine::vm::reference::Reference;
 use falcoc_scap::Reader;
+use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor, FieldPlan};
 use falcoc_syscall::filter::Filter;
-use falcoc_syscall::state::{State, StateOptions};
 
 /// `../shared/captures` beside the checkout.
 fn captures() -> PathBuf {

@@ -10,7 +10,7 @@
 use falcoc_ruletest::model::Input;
 use falcoc_ruletest::read_test_file;
 use falcoc_ruletest::synth::synthesize;
-use falcoc_syscall::state::{State, StateOptions};
+use falcoc_state::{State, StateOptions};
 use libfuzzer_sys::fuzz_target;
 use std::cell::Cell;
 

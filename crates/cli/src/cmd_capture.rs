@@ -33,7 +33,7 @@ use falcoc_probe_ebpf::{
     syscalls_for, Containers, Converter, Probe, ProbeError, ProbeOptions, ProcFs,
 };
 use falcoc_scap::{self as scap, Event, FileSink, Writer, WriterOptions};
-use falcoc_syscall::state::{State, StateOptions};
+use falcoc_state::{State, StateOptions};
 
 /// Arguments of `falcoc capture`.
 #[derive(clap::Args)]

@@ -9,9 +9,9 @@ use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::load::Mode;
 use falcoc_engine::time::TimeZone;
 use falcoc_scap::{self as scap, Reader, ReaderOptions, ScapError};
+use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor};
 use falcoc_syscall::filter::{Filter, Format, SYSDIG_EVENT_LIMIT};
-use falcoc_syscall::state::{State, StateOptions};
 
 /// sysdig's default `-p` format.
 pub const DEFAULT_FORMAT: &str =

@@ -14,7 +14,7 @@ use falcoc_container::cgroup::{self, Layout};
 use falcoc_container::meta::failed_event_json;
 use falcoc_container::{Answer, Config, MetadataSource, Outcome, Stats};
 use falcoc_scap::{Event, EventRef, Metadata};
-use falcoc_syscall::state::State;
+use falcoc_state::State;
 
 /// `PPME_CONTAINER_JSON_2_E`: the container JSON event with a 32-bit length.
 pub const CONTAINER_JSON_2_E: u16 = 324;
@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn gone_containers_are_evicted() {
         use falcoc_container::config::{Api, Socket};
-        use falcoc_syscall::state::StateOptions;
+        use falcoc_state::StateOptions;
         let mut c = Containers::start(Config {
             sockets: vec![Socket {
                 api: Api::Cri,

@@ -14,7 +14,7 @@
 use falcoc_compiler::events::{event, EventParam};
 use falcoc_compiler::fields::FieldType;
 use falcoc_scap::Event;
-use falcoc_syscall::state::State;
+use falcoc_state::State;
 
 use crate::procfs::ProcFs;
 use crate::record::{Kind, Piece, Record};

@@ -6,7 +6,7 @@
 
 use falcoc_engine::Alert;
 use falcoc_scap::Event;
-use falcoc_syscall::state::{State, StateOptions};
+use falcoc_state::{State, StateOptions};
 use falcoc_syscall::SyscallEngine;
 
 use crate::containers::Containers;

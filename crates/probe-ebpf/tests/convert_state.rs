@@ -4,7 +4,7 @@
 use falcoc_probe_ebpf::record::RecordBuilder;
 use falcoc_probe_ebpf::{Converter, ProcFs};
 use falcoc_scap::{Event, ProcessInfo};
-use falcoc_syscall::state::{LibsVersion, State, StateOptions};
+use falcoc_state::{LibsVersion, State, StateOptions};
 
 const CLONE3: u16 = 435;
 const EXECVE: u16 = 59;

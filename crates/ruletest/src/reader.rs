@@ -13,7 +13,7 @@ use falcoc_compiler::priority::Priority;
 use falcoc_lang::diagnostic::{Diagnostic, SourceFile};
 use falcoc_lang::rulefile::{parse_yaml, Mapping, Node, ScalarStyle};
 use falcoc_lang::Span;
-use falcoc_syscall::state::evtable;
+use falcoc_state::evtable;
 use serde_json::Value;
 
 use crate::model::*;

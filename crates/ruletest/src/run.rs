@@ -15,8 +15,8 @@ use falcoc_k8saudit::{self as k8saudit, AuditEvent, AuditFields, FieldOptions};
 use falcoc_lang::diagnostic::{Diagnostic, SourceFile};
 use falcoc_lang::Span;
 use falcoc_scap as scap;
+use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor};
-use falcoc_syscall::state::{State, StateOptions};
 use falcoc_syscall::{replay, SyscallEngine, SyscallOptions};
 use serde_json::Value;
 

@@ -17,7 +17,7 @@
 //!   new fd number for calls that create one (`res`), `AT_FDCWD` for `dirfd`, `O_RDONLY`
 //!   for open flags; anything else is zero or empty.
 //!
-//! [`State`]: falcoc_syscall::state::State
+//! [`State`]: falcoc_state::State
 
 use falcoc_compiler::events::{event, Direction, EventInfo};
 use falcoc_compiler::fields::FieldType;
@@ -25,7 +25,7 @@ use falcoc_scap::{
     Event, FdDetails, FdInfo, FdList, FdType, MachineInfo, Metadata, ProcessInfo, UserInfo,
     UserList,
 };
-use falcoc_syscall::state::{evtable, PPME_CONTAINER_JSON_2_E};
+use falcoc_state::{evtable, PPME_CONTAINER_JSON_2_E};
 use serde_json::json;
 
 use crate::model::{ContainerSpec, EventSpec, FdKind, FdSpec, ProcessSpec};

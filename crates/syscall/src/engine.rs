@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 
 use crate::convert;
 use crate::extract::{ExtractOptions, Extractor, FieldPlan, LibsVersion};
-use crate::state::{evtable, State};
+use falcoc_state::{evtable, State};
 
 /// The syscall settings of a [`SyscallEngine`].
 #[derive(Debug, Clone, Copy)]

@@ -19,9 +19,9 @@ use falcoc_compiler::fields::{PluginProfile, SYSCALL_SOURCE};
 use falcoc_compiler::output::{compile_output, OutputPiece};
 
 use crate::extract::{ExtractOptions, Extractor, FieldPlan};
-use crate::state::State;
 use falcoc_engine::vm::Vm;
 use falcoc_scap::EventRef;
+use falcoc_state::State;
 
 /// The size of sysdig 0.29's event table: event types at or above it are skipped without
 /// a number, so `evt.num` matches the reference outputs.

@@ -1,8 +1,8 @@
 //! The syscall event source: what turns capture and live syscall events into the fields
 //! the rules read.
 //!
-//! * [`state`] — the process/thread, fd, user and container state libsinsp derives from
-//!   the events, updated event by event.
+//! * [`falcoc_state`] (its own crate, below this one) — the process/thread, fd, user and
+//!   container state libsinsp derives from the events, updated event by event.
 //! * [`extract`] — field extraction over an event and the state: the engine's
 //!   [`EventFields`](falcoc_engine::EventFields), and the text and JSON renderings of
 //!   fields.
@@ -44,7 +44,6 @@ mod engine;
 pub mod extract;
 pub mod filter;
 mod replay;
-pub mod state;
 
 pub use engine::{SyscallEngine, SyscallOptions};
 pub use replay::{replay, ReplaySummary};

@@ -2,10 +2,10 @@
 
 use std::sync::mpsc;
 
-use crate::state::{State, StateOptions};
 use crate::SyscallEngine;
 use falcoc_engine::Alert;
 use falcoc_scap::{EventBatch, EventRef, Reader, ScapError};
+use falcoc_state::{State, StateOptions};
 
 /// Events per batch handed from the reading thread to the replay thread.
 const BATCH_EVENTS: usize = 512;

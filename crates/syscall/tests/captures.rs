@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use falcoc_compiler::collector::Collection;
 use falcoc_compiler::fields::PluginProfile;
 use falcoc_scap::{Reader, ReaderOptions};
+use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor};
 use falcoc_syscall::filter::{Filter, Format, SYSDIG_EVENT_LIMIT};
-use falcoc_syscall::state::{State, StateOptions};
 
 fn captures_dir() -> Option<PathBuf> {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/captures");

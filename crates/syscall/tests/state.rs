@@ -15,9 +15,9 @@ use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions};
 use falcoc_engine::vm::Vm;
 use falcoc_scap::{FdType, Reader, ReaderOptions};
+use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor, Field, FieldPlan};
 use falcoc_syscall::filter::{Filter, SYSDIG_EVENT_LIMIT};
-use falcoc_syscall::state::{State, StateOptions};
 
 fn capture(name: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,7 +4,7 @@
 use super::*;
 
 impl<'a, 'e> Extractor<'a, 'e> {
-    pub(super) fn container_info(&self) -> Option<(&Thread, Option<&crate::state::Container>)> {
+    pub(super) fn container_info(&self) -> Option<(&Thread, Option<&falcoc_state::Container>)> {
         let t = self.thread()?;
         let c = self.state.container(&t.container_id);
         Some((t, c))
@@ -115,9 +115,9 @@ impl<'a, 'e> Extractor<'a, 'e> {
             }
             F::ContainerProbe(k) => {
                 let kind = match k {
-                    0 => crate::state::container::ProbeKind::Healthcheck,
-                    1 => crate::state::container::ProbeKind::Liveness,
-                    _ => crate::state::container::ProbeKind::Readiness,
+                    0 => falcoc_state::container::ProbeKind::Healthcheck,
+                    1 => falcoc_state::container::ProbeKind::Liveness,
+                    _ => falcoc_state::container::ProbeKind::Readiness,
                 };
                 match c.probes.iter().find(|p| p.kind == kind) {
                     Some(p) => {

@@ -100,7 +100,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
         if !ok || !self.is_exit() {
             return false;
         }
-        let r = crate::state::parse_int(self.evt.param(0).map_or(&[][..], |p| p.raw()));
+        let r = falcoc_state::parse_int(self.evt.param(0).map_or(&[][..], |p| p.raw()));
         if r < 0 {
             return false;
         }
@@ -111,7 +111,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
     pub(super) fn count_error(&mut self, which: u8, out: &mut Values) -> bool {
         let err = self
             .res_param()
-            .is_some_and(|(raw, _)| crate::state::parse_int(raw) < 0);
+            .is_some_and(|(raw, _)| falcoc_state::parse_int(raw) < 0);
         let code = self.evt.code;
         let fdt = self.state.event_fd().map(|f| f.ty);
         let is_file_fd = |t: FdType| matches!(t, FdType::File | FdType::FileV2 | FdType::Directory);
@@ -155,7 +155,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
     pub(super) fn is_open(&self, which: u8) -> bool {
         let code = self.evt.code;
         let raw = |i: usize| {
-            crate::state::parse_uint(self.evt.param(i).map_or(&[][..], |p| p.raw())) as u32
+            falcoc_state::parse_uint(self.evt.param(i).map_or(&[][..], |p| p.raw())) as u32
         };
         const EXEC: u32 = (1 << 6) | (1 << 3) | 1;
         match code {
@@ -203,7 +203,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
         else {
             return false;
         };
-        let dirfd = crate::state::parse_int(dfd);
+        let dirfd = falcoc_state::parse_int(dfd);
         let base = if path.first() == Some(&b'/') {
             ".".to_string()
         } else if dirfd == -100 {
@@ -214,7 +214,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 None => "<UNKNOWN>/".to_string(),
             }
         };
-        let (full, _) = crate::state::paths::concatenate(base.as_bytes(), path);
+        let (full, _) = falcoc_state::paths::concatenate(base.as_bytes(), path);
         out.push_str(&full);
         true
     }
@@ -241,10 +241,10 @@ impl<'a, 'e> Extractor<'a, 'e> {
         let success = match code {
             3 | 307 | 327 => self
                 .param_by_name("fd")
-                .is_some_and(|r| crate::state::parse_int(r) != -1),
+                .is_some_and(|r| falcoc_state::parse_int(r) != -1),
             _ => self
                 .param_by_name("res")
-                .is_some_and(|r| crate::state::parse_int(r) == 0),
+                .is_some_and(|r| falcoc_state::parse_int(r) == 0),
         };
         if !success {
             return false;
@@ -263,7 +263,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             }
         } else {
             match self.param_by_name(pname) {
-                Some(r) => crate::state::parse_cstr(r).to_vec(),
+                Some(r) => falcoc_state::parse_cstr(r).to_vec(),
                 None => return false,
             }
         };
@@ -279,7 +279,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             String::new()
         } else {
             let dirfd_base = |ex: &mut Self, param: &str| -> String {
-                let Some(d) = ex.param_by_name(param).map(crate::state::parse_int) else {
+                let Some(d) = ex.param_by_name(param).map(falcoc_state::parse_int) else {
                     return "<UNKNOWN>".to_string();
                 };
                 if d == -100 {
@@ -312,7 +312,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             }
         };
         path.push(0);
-        out.push_str(&crate::state::paths::concatenate(sdir.as_bytes(), &path).0);
+        out.push_str(&falcoc_state::paths::concatenate(sdir.as_bytes(), &path).0);
         true
     }
 }

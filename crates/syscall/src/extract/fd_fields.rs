@@ -48,7 +48,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
         }
         // A connect exit that failed names the tuple of its parameters.
         let failed_connect = self.evt.code == 23
-            && crate::state::parse_int(self.evt.param(0).map_or(&[][..], |p| p.raw())) < 0
+            && falcoc_state::parse_int(self.evt.param(0).map_or(&[][..], |p| p.raw())) < 0
             && matches!(field, F::FdName | F::FdContainerName);
         let fdn = fdn.filter(|&n| !failed_connect && self.state.fd(tid, n).is_some());
         let Some(fdn) = fdn else {
@@ -291,7 +291,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 let Some(mut d) = self.fdname_from_creator() else {
                     return false;
                 };
-                d = crate::state::paths::sanitize(&d);
+                d = falcoc_state::paths::sanitize(&d);
                 match d.rfind('/') {
                     Some(p) if p != 0 => {
                         if p < d.len() - 1 {

@@ -37,18 +37,18 @@ use falcoc_compiler::fields::{FieldArg, FieldType, PrintFormat, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};
 use serde_json::Value;
 
-use crate::state::evtable::{
-    self, EC_IO_BASE, EC_MEMORY, EF_CREATES_FD, EF_READS_FROM_FD, EF_USES_FD, EF_WAITS,
-    EF_WRITES_TO_FD,
-};
-use crate::state::fd;
-pub use crate::state::LibsVersion;
-use crate::state::{Category, State, Thread, ThreadRef};
 use falcoc_engine::time::{time_text, TimeZone};
 use falcoc_engine::values::{json_values, render_values};
 use falcoc_engine::vm::{transform, FieldSource, Values};
 use falcoc_engine::EventFields;
 use falcoc_scap::{EventRef, FdType};
+use falcoc_state::evtable::{
+    self, EC_IO_BASE, EC_MEMORY, EF_CREATES_FD, EF_READS_FROM_FD, EF_USES_FD, EF_WAITS,
+    EF_WRITES_TO_FD,
+};
+use falcoc_state::fd;
+pub use falcoc_state::LibsVersion;
+use falcoc_state::{Category, State, Thread, ThreadRef};
 
 use render::{ParamText, RenderOptions};
 
@@ -172,7 +172,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             return None;
         }
         let raw = self.evt.param(i)?.raw();
-        (raw.len() == 8).then(|| crate::state::parse_int(raw))
+        (raw.len() == 8).then(|| falcoc_state::parse_int(raw))
     }
 
     fn is_exit(&self) -> bool {
@@ -419,7 +419,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     Some(x) => x,
                     None => return false,
                 };
-                let v = crate::state::parse_int(raw);
+                let v = falcoc_state::parse_int(raw);
                 if v >= 0 {
                     out.push_str("SUCCESS");
                 } else {
@@ -431,13 +431,13 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 }
             }
             F::EvtRawRes => match self.res_param() {
-                Some((raw, _)) => out.push_i64(crate::state::parse_int(raw)),
+                Some((raw, _)) => out.push_i64(falcoc_state::parse_int(raw)),
                 None => return false,
             },
             F::EvtFailed => {
                 let failed = self
                     .res_param()
-                    .is_some_and(|(raw, _)| crate::state::parse_int(raw) < 0);
+                    .is_some_and(|(raw, _)| falcoc_state::parse_int(raw) < 0);
                 out.push_bool(failed);
             }
             F::EvtIsIo(which) => {
@@ -482,7 +482,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 out.push_u64(1);
             }
             F::EvtCountProcinfo | F::EvtCountThreadinfo => {
-                if evt.code != crate::state::PPME_PROCINFO_E {
+                if evt.code != falcoc_state::PPME_PROCINFO_E {
                     return false;
                 }
                 if *field == F::EvtCountProcinfo
@@ -555,7 +555,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                         let s: Vec<u8> = b
                             .iter()
                             .copied()
-                            .filter(|&c| !crate::state::paths::is_invalid_char(c))
+                            .filter(|&c| !falcoc_state::paths::is_invalid_char(c))
                             .collect();
                         out.push_bytes(&s);
                     }
@@ -700,16 +700,16 @@ fn push_raw_param(out: &mut Values, ty: FieldType, raw: &[u8]) {
     use FieldType as T;
     match ty {
         T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::Errno | T::Fd | T::Pid => {
-            out.push_i64(crate::state::parse_int(raw))
+            out.push_i64(falcoc_state::parse_int(raw))
         }
-        T::Charbuf | T::Fspath | T::FsRelPath => out.push_bytes(crate::state::parse_cstr(raw)),
+        T::Charbuf | T::Fspath | T::FsRelPath => out.push_bytes(falcoc_state::parse_cstr(raw)),
         T::Bytebuf | T::Sockaddr | T::Socktuple | T::Fdlist | T::Dyn => out.push_bytes(raw),
-        T::Bool => out.push_bool(crate::state::parse_uint(raw) != 0),
-        T::Double => out.push_f64(f64::from_bits(crate::state::parse_uint(raw))),
+        T::Bool => out.push_bool(falcoc_state::parse_uint(raw) != 0),
+        T::Double => out.push_f64(f64::from_bits(falcoc_state::parse_uint(raw))),
         T::Ipv4Addr if raw.len() == 4 => {
             out.push_ip(IpAddr::V4(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3])))
         }
-        _ => out.push_u64(crate::state::parse_uint(raw)),
+        _ => out.push_u64(falcoc_state::parse_uint(raw)),
     }
 }
 

@@ -6,11 +6,11 @@ use std::net::Ipv4Addr;
 
 use falcoc_compiler::fields::{FieldType, PrintFormat};
 
-use crate::state::evtable::{self, ParamDesc};
-use crate::state::fd::{self, ipv6_string};
-use crate::state::paths::{self, concatenate};
-use crate::state::{State, ThreadRef};
-use falcoc_scap::{EventRef, AF_INET, AF_INET6, AF_UNIX};
+use falcoc_scap::EventRef;
+use falcoc_state::evtable::{self, ParamDesc};
+use falcoc_state::fd::{self, ipv6_string, sockaddr_string, socktuple_string};
+use falcoc_state::paths::{self, concatenate, sanitized};
+use falcoc_state::{State, ThreadRef};
 
 /// How byte buffers are printed (sysdig's default: printable bytes, `.` for the others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,16 +43,6 @@ impl ParamText {
 
 include!("names.rs");
 
-fn le16(b: &[u8], i: usize) -> u16 {
-    u16::from_le_bytes([b[i], b[i + 1]])
-}
-
-fn le64(b: &[u8], i: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[i..i + 8]);
-    u64::from_le_bytes(a)
-}
-
 fn ip4(b: &[u8]) -> Ipv4Addr {
     Ipv4Addr::new(b[0], b[1], b[2], b[3])
 }
@@ -61,104 +51,6 @@ fn ip16(b: &[u8]) -> [u8; 16] {
     let mut a = [0u8; 16];
     a.copy_from_slice(&b[..16]);
     a
-}
-
-/// A string up to its NUL, with the bytes libsinsp's `sanitize_string` removes dropped.
-pub fn sanitized(b: &[u8]) -> String {
-    let b = crate::state::parse_cstr(b);
-    b.iter()
-        .copied()
-        .filter(|&c| !paths::is_invalid_char(c))
-        .map(char::from)
-        .collect()
-}
-
-/// A `SOCKADDR` parameter as text (`NULL`, a unix path, `ip:port`).
-pub fn sockaddr_string(b: &[u8]) -> String {
-    let Some(&family) = b.first() else {
-        return "NULL".to_string();
-    };
-    match family {
-        AF_UNIX => sanitized(&b[1..]),
-        AF_INET if b.len() == 7 => fd::ipv4_server_string([b[1], b[2], b[3], b[4]], le16(b, 5)),
-        AF_INET => "INVALID IPv4".to_string(),
-        AF_INET6 if b.len() == 19 => format!("{}:{}", ipv6_string(ip16(&b[1..])), le16(b, 17)),
-        AF_INET6 => "INVALID IPv6".to_string(),
-        f => format!("family {}", f as i8),
-    }
-}
-
-/// A `SOCKTUPLE` parameter as text (`NULL`, `sip:sport->dip:dport`, unix
-/// `source->dest path` in hex).
-pub fn socktuple_string(b: &[u8]) -> String {
-    let Some(&family) = b.first() else {
-        return "NULL".to_string();
-    };
-    match family {
-        AF_INET if b.len() == 13 => {
-            let mut out = String::with_capacity(48);
-            push_ip4_port(&mut out, &b[1..5], le16(b, 5));
-            out.push_str("->");
-            push_ip4_port(&mut out, &b[7..11], le16(b, 11));
-            out
-        }
-        AF_INET => "INVALID IPv4".to_string(),
-        AF_INET6 if b.len() == 37 => {
-            let (s, d) = (&b[1..17], &b[19..35]);
-            if fd::is_v4_mapped(s) && fd::is_v4_mapped(d) {
-                format!(
-                    "{}:{}->{}:{}",
-                    ip4(&b[13..]),
-                    le16(b, 17),
-                    ip4(&b[31..]),
-                    le16(b, 35)
-                )
-            } else {
-                format!(
-                    "{}:{}->{}:{}",
-                    ipv6_string(ip16(s)),
-                    le16(b, 17),
-                    ipv6_string(ip16(d)),
-                    le16(b, 35)
-                )
-            }
-        }
-        AF_INET6 => "INVALID IPv6".to_string(),
-        AF_UNIX if b.len() >= 17 => {
-            format!("{:x}->{:x} {}", le64(b, 1), le64(b, 9), sanitized(&b[17..]))
-        }
-        f => format!("family {}", f as i8),
-    }
-}
-
-/// Appends `a.b.c.d:port` (what `format!("{}:{}", Ipv4Addr, port)` gives, without the
-/// formatting machinery: this runs for every socket tuple the state records).
-fn push_ip4_port(out: &mut String, a: &[u8], port: u16) {
-    for (i, &octet) in a.iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_decimal(out, u32::from(octet));
-    }
-    out.push(':');
-    push_decimal(out, u32::from(port));
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
 }
 
 /// The names of the bits of a flag set, as libsinsp's flag rendering loop produces them.
@@ -330,8 +222,8 @@ pub fn param_text(
         _ => None,
     };
     let mut out = ParamText::default();
-    let int = crate::state::parse_int;
-    let uint = crate::state::parse_uint;
+    let int = falcoc_state::parse_int;
+    let uint = falcoc_state::parse_uint;
     use FieldType as T;
     match ty {
         T::Int8 => out.raw = numeric(int(raw), 8, format),
@@ -392,12 +284,12 @@ pub fn param_text(
                 }
             }
         }
-        T::Charbuf => out.raw = String::from_utf8_lossy(crate::state::parse_cstr(raw)).into_owned(),
+        T::Charbuf => out.raw = String::from_utf8_lossy(falcoc_state::parse_cstr(raw)).into_owned(),
         T::Fspath | T::FsRelPath => {
             out.raw = sanitized(raw);
             match (tid, desc) {
                 (Some(tid), Some(d)) if !raw.is_empty() => {
-                    if !crate::state::parse_cstr(raw).starts_with(b"<NA>") {
+                    if !falcoc_state::parse_cstr(raw).starts_with(b"<NA>") {
                         let base = base_dir(state, evt, tid, d);
                         let (joined, relative) = concatenate(base.as_bytes(), raw);
                         if relative && joined != paths::PATH_TOO_LONG {
@@ -505,6 +397,7 @@ pub fn param_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use falcoc_scap::AF_INET;
 
     #[test]
     fn flags_render_like_libsinsp() {
@@ -513,23 +406,6 @@ mod tests {
         assert_eq!(flag_names(0, t), "O_NONE");
         assert_eq!(flag_names(2 | 4 | 256, t), "O_TRUNC|O_CREAT|O_WRONLY");
         assert_eq!(flag_names(3 | 4096, t), "O_RDWR|O_CLOEXEC");
-    }
-
-    #[test]
-    fn ipv4_tuples_render_as_format_does() {
-        for (a, b, sp, dp) in [
-            ([0, 0, 0, 0], [255, 255, 255, 255], 0u16, 65535u16),
-            ([10, 0, 0, 5], [192, 168, 100, 9], 80, 54321),
-            ([1, 22, 133, 9], [127, 0, 0, 1], 7, 443),
-        ] {
-            let mut t = vec![AF_INET];
-            t.extend_from_slice(&a);
-            t.extend_from_slice(&sp.to_le_bytes());
-            t.extend_from_slice(&b);
-            t.extend_from_slice(&dp.to_le_bytes());
-            let want = format!("{}:{sp}->{}:{dp}", Ipv4Addr::from(a), Ipv4Addr::from(b));
-            assert_eq!(socktuple_string(&t), want);
-        }
     }
 
     #[test]

@@ -21,6 +21,16 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// A string up to its NUL, with the bytes libsinsp's `sanitize_string` removes dropped.
+pub fn sanitized(b: &[u8]) -> String {
+    let b = crate::parse_cstr(b);
+    b.iter()
+        .copied()
+        .filter(|&c| !is_invalid_char(c))
+        .map(char::from)
+        .collect()
+}
+
 /// `rewind_to_parent_path`: drops the last component written so far.
 fn rewind(out: &mut Vec<u8>) {
     if out.len() <= 1 {

@@ -69,7 +69,7 @@ impl Params for StoredEvent {
 }
 
 /// An integer parameter as libsinsp reads it (8, 4, 2 or 1 bytes, little-endian; signed).
-pub(crate) fn int(b: &[u8]) -> i64 {
+pub fn int(b: &[u8]) -> i64 {
     match b.len() {
         8 => i64::from_le_bytes(b.try_into().unwrap_or([0; 8])),
         4 => i32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as i64,
@@ -80,7 +80,7 @@ pub(crate) fn int(b: &[u8]) -> i64 {
 }
 
 /// An unsigned integer parameter (zero-extended).
-pub(crate) fn uint(b: &[u8]) -> u64 {
+pub fn uint(b: &[u8]) -> u64 {
     match b.len() {
         8 => u64::from_le_bytes(b.try_into().unwrap_or([0; 8])),
         4 => u32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as u64,
@@ -91,7 +91,7 @@ pub(crate) fn uint(b: &[u8]) -> u64 {
 }
 
 /// A string parameter up to its NUL.
-pub(crate) fn cstr(b: &[u8]) -> &[u8] {
+pub fn cstr(b: &[u8]) -> &[u8] {
     match b.iter().position(|&c| c == 0) {
         Some(n) => &b[..n],
         None => b,

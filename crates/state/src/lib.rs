@@ -1,7 +1,7 @@
 //! The system state libsinsp derives from a capture: threads and processes, their fd
 //! tables, users and groups, network interfaces and containers, kept up to date event by
-//! event so that field extraction ([`crate::extract`]) sees what libsinsp's filterchecks
-//! see.
+//! event so that field extraction (`falcoc_syscall::extract`) sees what libsinsp's
+//! filterchecks see.
 //!
 //! * **Threads** ([`Thread`]) come from the capture's process list and from
 //!   `clone`/`fork`/`vfork`/`clone3` exits (inverted clones, clones inside pid namespaces,
@@ -32,7 +32,7 @@
 //!
 //! ```no_run
 //! use falcoc_scap as scap;
-//! use falcoc_syscall::state::State;
+//! use falcoc_state::State;
 //!
 //! let mut reader = scap::open("capture.scap")?;
 //! let mut state = State::new(Default::default());
@@ -46,6 +46,8 @@
 //! println!("{} threads", state.thread_count());
 //! # Ok::<(), scap::ScapError>(())
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod container;
 pub mod evtable;
@@ -65,7 +67,7 @@ use falcoc_scap::{
 
 pub use container::Container;
 pub use fd::Fd;
-pub(crate) use parse::{cstr as parse_cstr, int as parse_int, uint as parse_uint};
+pub use parse::{cstr as parse_cstr, int as parse_int, uint as parse_uint};
 pub use thread::{Category, FdTable, Thread};
 
 /// Code of the `procinfo` event.

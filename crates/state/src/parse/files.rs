@@ -102,7 +102,7 @@ impl State {
 
     /// The full path of an open-family exit event whose fd was not created (libsinsp
     /// `extract_fdname_from_creator` for `openat`, and the fd name of opens).
-    pub(crate) fn openat_failed_path(&mut self, evt: &EventRef<'_>) -> Option<String> {
+    pub fn openat_failed_path(&mut self, evt: &EventRef<'_>) -> Option<String> {
         let tid = self.evt_tid()?;
         let name = evt.raw(2).to_vec();
         let dirfd = int(evt.raw(1));

@@ -102,7 +102,7 @@ impl State {
         if addr.is_empty() {
             return;
         }
-        let rendered = crate::extract::render::sockaddr_string(&addr);
+        let rendered = crate::fd::sockaddr_string(&addr);
         let Some(f) = self.evt_fd_mut() else {
             return;
         };
@@ -159,7 +159,7 @@ impl State {
             return;
         }
         let addr = evt.raw(1).to_vec();
-        let rendered = crate::extract::render::sockaddr_string(&addr);
+        let rendered = crate::fd::sockaddr_string(&addr);
         let Some(f) = self.evt_fd_mut() else {
             return;
         };
@@ -203,7 +203,7 @@ impl State {
 
     /// `fill_client_socket_info` from a connect exit's tuple.
     pub(super) fn fill_client_socket_info(&mut self, tuple: &[u8]) {
-        let rendered = crate::extract::render::socktuple_string(tuple);
+        let rendered = crate::fd::socktuple_string(tuple);
         let ow = self.opts.libs == LibsVersion::Falco042;
         let Some(f) = self.evt_fd_mut() else {
             return;
@@ -316,7 +316,7 @@ impl State {
             }
             _ => return,
         }
-        f.name = crate::extract::render::socktuple_string(tuple);
+        f.name = crate::fd::socktuple_string(tuple);
         f.flags = fd::FLAG_ROLE_SERVER;
         f.set_connected();
         self.add_fd(tid, fdn, f, false);
@@ -383,7 +383,7 @@ impl State {
         let Some(fdn) = self.cur.fd else {
             return;
         };
-        let rendered = crate::extract::render::socktuple_string(tuple);
+        let rendered = crate::fd::socktuple_string(tuple);
         let v4: Vec<[u8; 4]> = self.v4_ifaces.iter().map(|i| i.addr.octets()).collect();
         let v4m: Vec<([u8; 4], [u8; 4])> = self
             .v4_ifaces
