@@ -1,5 +1,7 @@
-//! Events copied out of a [`Reader`](super::Reader) in batches, so that reading and
-//! decoding can run on one thread and the consumer (state, rules) on another.
+//! Events of a [`Reader`](super::Reader) in batches, so that reading and decoding can run
+//! on one thread and the consumer (state, rules) on another: a batch either owns the
+//! reader's window with the events decoded in it ([`Reader::next_batch`](super::Reader::next_batch),
+//! no copy), or copies of events ([`EventBatch::push`]).
 
 use falcoc_compiler::events::EventInfo;
 
@@ -19,8 +21,9 @@ struct Slot {
 #[derive(Debug, Default)]
 pub struct EventBatch {
     slots: Vec<Slot>,
+    /// The bytes the events' values lie in (a reader's window, or copied values).
     values: Vec<u8>,
-    bounds: Vec<u32>,
+    pub(crate) bounds: Vec<u32>,
 }
 
 impl EventBatch {
@@ -36,6 +39,44 @@ impl EventBatch {
         self.bounds.clear();
     }
 
+    /// Adds an event decoded in the window the batch is about to take over: its values
+    /// are `window[values.0..values.1]`, its boundaries `self.bounds[first..]`. `false`
+    /// (nothing added) when an offset passes 4 GiB.
+    #[inline]
+    pub(crate) fn push_slot(
+        &mut self,
+        header: Header,
+        info: &'static EventInfo,
+        values: (usize, usize),
+        first: usize,
+    ) -> bool {
+        let (Ok(v0), Ok(v1), Ok(b0), Ok(b1)) = (
+            u32::try_from(values.0),
+            u32::try_from(values.1),
+            u32::try_from(first),
+            u32::try_from(self.bounds.len()),
+        ) else {
+            return false;
+        };
+        self.slots.push(Slot {
+            header,
+            info,
+            values: (v0, v1),
+            bounds: (b0, b1),
+        });
+        true
+    }
+
+    /// Takes the byte buffer out (for the reader to reuse).
+    pub(crate) fn take_data(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.values)
+    }
+
+    /// Gives the batch the window its events were decoded in.
+    pub(crate) fn set_data(&mut self, data: Vec<u8>) {
+        self.values = data;
+    }
+
     /// Number of events.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -46,7 +87,8 @@ impl EventBatch {
         self.slots.is_empty()
     }
 
-    /// Bytes of parameter values held.
+    /// Bytes of the buffer the events' values lie in (copied values, or a whole reader
+    /// window).
     pub fn value_bytes(&self) -> usize {
         self.values.len()
     }
@@ -91,6 +133,7 @@ impl EventBatch {
     }
 
     /// The event at `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<EventRef<'_>> {
         let s = self.slots.get(i)?;
         let values = self.values.get(s.values.0 as usize..s.values.1 as usize)?;

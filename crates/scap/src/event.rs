@@ -51,59 +51,50 @@ pub(crate) enum Decoded {
 }
 
 /// Decodes an event block body (everything between the block header and the trailer,
-/// padding included). `limit` is the number of event codes the reader knows; `bounds`
-/// receives `nparams + 1` offsets relative to the start of the values.
+/// padding included). `table` is the event table, `limit` the number of event codes the
+/// reader knows; `nparams + 1` offsets relative to the start of the values are appended to
+/// `bounds` (which is left as it was on an error or a skipped event).
+#[inline]
 pub(crate) fn decode_event(
     kind: EventBlockKind,
     body: &[u8],
+    table: &'static [EventInfo],
     limit: u16,
     bounds: &mut Vec<u32>,
 ) -> Result<Decoded, DecodeError> {
-    bounds.clear();
-    let mut c = Cursor::new(body, 0);
-    let cpu = c.u16("event CPU id")?;
-    let flags = if kind.has_flags {
-        c.u32("event flags")?
-    } else {
-        0
-    };
-    let evt_off = c.pos();
-    let avail = body.len() - evt_off;
+    let flags_len = if kind.has_flags { 4 } else { 0 };
+    let evt_off = 2 + flags_len;
     let hdr_len = if kind.version >= 2 {
         EVENT_HEADER_LEN
     } else {
         EVENT_HEADER_V1_LEN
     };
-    if avail < hdr_len {
-        return Err(DecodeError::corrupt(
-            evt_off,
-            format!("event header needs {hdr_len} bytes but the block holds {avail}"),
-        ));
-    }
-    // The header fits (checked above): read it without the cursor's checks.
-    let Some(h) = body.get(evt_off..evt_off + hdr_len) else {
-        return Err(DecodeError::corrupt(evt_off, "event header out of range"));
+    // The common case: the CPU id, the flags and the whole header are there.
+    let Some(h) = body.get(..evt_off + hdr_len) else {
+        return Err(short_event(kind, body, hdr_len));
     };
-    let le = |at: usize, n: usize| {
-        h.get(at..at + n)
-            .unwrap_or_default()
-            .iter()
-            .rev()
-            .fold(0u64, |v, &b| (v << 8) | u64::from(b))
+    let cpu = u16::from_le_bytes([h[0], h[1]]);
+    let flags = if kind.has_flags {
+        u32::from_le_bytes([h[2], h[3], h[4], h[5]])
+    } else {
+        0
     };
-    let ts = le(0, 8);
-    let tid = le(8, 8) as i64;
+    let h = &h[evt_off..];
+    let avail = body.len() - evt_off;
+    let u32_at = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+    let ts = u64::from(u32_at(0)) | (u64::from(u32_at(4)) << 32);
+    let tid = (u64::from(u32_at(8)) | (u64::from(u32_at(12)) << 32)) as i64;
     let len_at = evt_off + 16;
-    let len = le(16, 4) as usize;
-    let code = le(20, 2) as u16;
-    let info = match event(code) {
+    let len = u32_at(16) as usize;
+    let code = u16::from_le_bytes([h[20], h[21]]);
+    let info = match table.get(code as usize) {
         Some(info) if code < limit => info,
         _ => return Ok(Decoded::Skipped { code }),
     };
     let large = info.flags.has(EventFlags::LARGE_PAYLOAD);
     let (nparams, lens_at, end) = if kind.version >= 2 {
         let np_at = evt_off + 22;
-        let nparams = le(22, 4) as usize;
+        let nparams = u32_at(22) as usize;
         if len < EVENT_HEADER_LEN {
             return Err(DecodeError::corrupt(
                 len_at,
@@ -171,32 +162,30 @@ pub(crate) fn decode_event(
             }
         }
     };
-    // Parameter lengths.
+    // Parameter lengths: running sums in one pass, checked against the room once at the
+    // end (the sums only grow, so if the last fits, every one does).
     let width = if kind.version >= 2 && large { 4 } else { 2 };
     let values_at = lens_at + nparams * width;
     let room = end - values_at;
     let lens = body.get(lens_at..values_at).unwrap_or_default();
+    let start = bounds.len();
     bounds.reserve(nparams + 1);
     bounds.push(0);
-    let mut total = 0usize;
-    for (i, raw) in lens.chunks_exact(width).enumerate() {
-        let at = lens_at + i * width;
-        let l = match *raw {
-            [a, b] => u16::from_le_bytes([a, b]) as usize,
-            [a, b, c, d] => u32::from_le_bytes([a, b, c, d]) as usize,
-            _ => 0,
-        };
-        total += l;
-        if total > room {
-            return Err(DecodeError::corrupt(
-                at,
-                format!(
-                    "parameter {i} of length {l} runs past the end of the event ({} bytes of values)",
-                    room
-                ),
-            ));
-        }
-        bounds.push(total as u32);
+    let mut total = 0u64;
+    if width == 2 {
+        bounds.extend(lens.chunks_exact(2).map(|c| {
+            total += u64::from(u16::from_le_bytes([c[0], c[1]]));
+            total as u32
+        }));
+    } else {
+        bounds.extend(lens.chunks_exact(4).map(|c| {
+            total += u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            total as u32
+        }));
+    }
+    if total > room as u64 {
+        bounds.truncate(start);
+        return Err(param_overrun(lens, width, lens_at, room));
     }
     Ok(Decoded::Event {
         ts,
@@ -205,8 +194,53 @@ pub(crate) fn decode_event(
         code,
         flags,
         info,
-        values: (values_at, values_at + total),
+        values: (values_at, values_at + total as usize),
     })
+}
+
+/// The error of an event block too short for its CPU id, flags or event header.
+#[cold]
+fn short_event(kind: EventBlockKind, body: &[u8], hdr_len: usize) -> DecodeError {
+    let mut c = Cursor::new(body, 0);
+    if let Err(e) = c.u16("event CPU id") {
+        return e;
+    }
+    if kind.has_flags {
+        if let Err(e) = c.u32("event flags") {
+            return e;
+        }
+    }
+    let evt_off = c.pos();
+    DecodeError::corrupt(
+        evt_off,
+        format!(
+            "event header needs {hdr_len} bytes but the block holds {}",
+            body.len() - evt_off
+        ),
+    )
+}
+
+/// The error for the first parameter whose length runs past the end of the event.
+#[cold]
+fn param_overrun(lens: &[u8], width: usize, lens_at: usize, room: usize) -> DecodeError {
+    let mut total = 0usize;
+    for (i, raw) in lens.chunks_exact(width).enumerate() {
+        let l = match *raw {
+            [a, b] => u16::from_le_bytes([a, b]) as usize,
+            [a, b, c, d] => u32::from_le_bytes([a, b, c, d]) as usize,
+            _ => 0,
+        };
+        total += l;
+        if total > room {
+            return DecodeError::corrupt(
+                lens_at + i * width,
+                format!(
+                    "parameter {i} of length {l} runs past the end of the event ({room} bytes of values)"
+                ),
+            );
+        }
+    }
+    DecodeError::corrupt(lens_at, "parameter lengths run past the end of the event")
 }
 
 /// The smallest `n` such that `n` u16 lengths followed by that many bytes of values fill

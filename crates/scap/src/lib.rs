@@ -27,8 +27,10 @@
 //! does, and counted ([`Stats::skipped_events`]).
 //!
 //! The decoding core works on byte slices and does no I/O; [`Reader`] streams blocks from
-//! any [`std::io::Read`] (gzip detected from the first two bytes), one block in memory at a
-//! time. Errors ([`ScapError`]) carry the byte offset in the uncompressed stream; the
+//! any [`std::io::Read`] (gzip detected from the first two bytes) through one window of
+//! 128 KiB (larger only for a larger block), decoding blocks where they lie in it: events
+//! are views into the window ([`EventRef`]), or a batch takes the window over
+//! ([`Reader::next_batch`], [`EventBatch`]) so a pipeline moves events without copying. Errors ([`ScapError`]) carry the byte offset in the uncompressed stream; the
 //! reader yields everything before the error, then the error, then stops. No input makes
 //! it panic, loop, or allocate more than the input holds (bodies are read in chunks as the
 //! data arrives, so a corrupt length costs at most one 1 MiB chunk).

@@ -1,15 +1,21 @@
 //! The streaming reader: block framing over any [`Read`], transparent gzip, statistics,
-//! metadata collection and the event iterator.
+//! metadata collection, the event iterator and batches.
+//!
+//! The input is read into a window (one buffer, [`WINDOW`] bytes or the largest block),
+//! a few hundred kilobytes per `read` call; blocks are decoded where they lie in it and
+//! events are handed out as views into it ([`EventRef`]) or, for a pipeline, the window
+//! itself is handed over with the events decoded in it ([`Reader::next_batch`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::path::Path;
 
 use falcoc_compiler::events::{EventInfo, PPM_EVENT_MAX};
 use flate2::read::MultiGzDecoder;
 
-use super::block::{BlockKind, SHB, SHB_MAGIC};
+use super::batch::EventBatch;
+use super::block::{BlockKind, EventBlockKind, SHB, SHB_MAGIC};
 use super::error::{ScapError, ScapErrorKind};
 use super::event::{decode_event, Decoded, Event, EventRef, Header};
 use super::meta::{
@@ -23,11 +29,12 @@ use super::meta::{
 pub const BLOCK_OVERHEAD: u32 = 12;
 /// Smallest section header block: framing plus magic, versions and section length.
 const MIN_SHB_LEN: u32 = BLOCK_OVERHEAD + 16;
-/// Bodies are read in chunks of at most this size, so a corrupt length field can make the
-/// reader allocate no more than the input actually holds (plus one chunk).
+/// The window grows by at most this much beyond the data present, so a corrupt length
+/// field can make the reader allocate no more than the input actually holds (plus one
+/// chunk).
 const READ_CHUNK: usize = 1 << 20;
-/// Buffer size of the underlying buffered reader.
-const BUF_CAPACITY: usize = 1 << 16;
+/// Size of the reader's window over the input (it grows for a larger block).
+pub(crate) const WINDOW: usize = 1 << 17;
 
 /// Reader settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,54 +130,55 @@ pub struct Stats {
     pub unknown_blocks: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct BlockHeader {
-    ty: u32,
-    len: u32,
-    offset: u64,
-    /// For a section header: the magic, already read to detect byte order.
-    magic: Option<[u8; 4]>,
-}
-
-enum Step {
+/// What one step of the reader found (no drop glue: metadata blocks are collected or
+/// handed out through the step's block slot).
+#[derive(Clone, Copy)]
+enum Next {
+    /// The end of the input.
     Eof,
-    Section(SectionHeader),
-    Machine(MachineInfo),
-    Processes(Vec<ProcessInfo>),
-    Fds(FdList),
-    Interfaces(InterfaceList),
-    Users(UserList),
+    /// An event: its values are `window[values.0..values.1]`, its boundaries were
+    /// appended to the bounds vector given to [`Reader::step`].
     Event {
         header: Header,
         info: &'static EventInfo,
         values: (usize, usize),
     },
-    Skipped(u16),
-    Unknown {
-        block_type: u32,
-        len: u32,
-    },
+    /// Another block (collected, or put in the block slot).
+    Other,
 }
 
 /// A streaming reader of scap captures (plain or gzip-compressed). It is `Send` (its input
 /// must be), so it can feed a pipeline from its own thread.
 ///
-/// Blocks are read one at a time into a reused buffer, so memory stays bounded by the
+/// The input is read into a reused window, so memory stays bounded by the window and the
 /// largest block whatever the file size. Use it as an iterator of owned [`Event`]s, with
-/// [`next_event_ref`](Self::next_event_ref) for borrowed events without copying, or with
+/// [`next_event_ref`](Self::next_event_ref) for borrowed events without copying, with
+/// [`next_batch`](Self::next_batch) for batches that take the window over, or with
 /// [`next_block`](Self::next_block) for every block. After an error (which carries the
 /// byte offset in the uncompressed stream) every method returns nothing more.
 pub struct Reader<'r> {
-    src: Box<dyn BufRead + Send + 'r>,
+    src: Box<dyn Read + Send + 'r>,
     compressed: bool,
     opts: ReaderOptions,
-    pos: u64,
-    buf: Vec<u8>,
+    table: &'static [EventInfo],
+    /// The window: `win[lo..hi]` has been read and not consumed; `win.len()` is its size.
+    win: Vec<u8>,
+    lo: usize,
+    hi: usize,
+    /// Offset in the uncompressed stream of `win[0]`.
+    base: u64,
+    /// The input has ended.
+    eof: bool,
     bounds: Vec<u32>,
-    pending: Option<BlockHeader>,
     seen_shb: bool,
     done: bool,
     stats: Stats,
+    /// The block type of the current run of blocks of one type and their count (added to
+    /// `stats.by_block_type` when the type changes, so that a run of events costs no map
+    /// update).
+    run: (u32, u64),
+    /// The layout of the run's blocks when they are event blocks.
+    run_event: Option<EventBlockKind>,
     metadata: Metadata,
 }
 
@@ -178,9 +186,9 @@ impl std::fmt::Debug for Reader<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reader")
             .field("compressed", &self.compressed)
-            .field("position", &self.pos)
+            .field("position", &self.position())
             .field("done", &self.done)
-            .field("stats", &self.stats)
+            .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
 }
@@ -199,32 +207,18 @@ fn io_error(e: &io::Error, at: u64, compressed: bool) -> ScapError {
     ScapError::new(kind, at, format!("{what} failed: {e}"))
 }
 
-/// Reads until `out` is full or the input ends; returns the count read.
-fn read_full(
-    src: &mut dyn BufRead,
-    pos: &mut u64,
-    compressed: bool,
-    out: &mut [u8],
-) -> Result<usize, ScapError> {
-    let mut n = 0;
-    while n < out.len() {
-        match src.read(&mut out[n..]) {
-            Ok(0) => break,
-            Ok(k) => {
-                n += k;
-                *pos += k as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_error(&e, *pos, compressed)),
-        }
-    }
-    Ok(n)
-}
-
 fn name_of(ty: u32) -> String {
     match super::block::block_type_name(ty) {
         Some(n) => format!("{n} (0x{ty:x})"),
         None => format!("0x{ty:x}"),
+    }
+}
+
+#[inline]
+fn le32(b: &[u8], at: usize) -> u32 {
+    match b.get(at..at + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
     }
 }
 
@@ -252,13 +246,10 @@ impl<'r> Reader<'r> {
         }
         let compressed = n == 2 && head == [0x1f, 0x8b];
         let chained = io::Cursor::new(head).take(n as u64).chain(input);
-        let src: Box<dyn BufRead + Send + 'r> = if compressed {
-            Box::new(BufReader::with_capacity(
-                BUF_CAPACITY,
-                MultiGzDecoder::new(chained),
-            ))
+        let src: Box<dyn Read + Send + 'r> = if compressed {
+            Box::new(MultiGzDecoder::new(chained))
         } else {
-            Box::new(BufReader::with_capacity(BUF_CAPACITY, chained))
+            Box::new(chained)
         };
         let mut opts = opts;
         opts.event_code_limit = opts.event_code_limit.min(PPM_EVENT_MAX as u16);
@@ -266,13 +257,18 @@ impl<'r> Reader<'r> {
             src,
             compressed,
             opts,
-            pos: 0,
-            buf: Vec::new(),
+            table: falcoc_compiler::events::events(),
+            win: Vec::new(),
+            lo: 0,
+            hi: 0,
+            base: 0,
+            eof: false,
             bounds: Vec::new(),
-            pending: None,
             seen_shb: false,
             done: false,
             stats: Stats::default(),
+            run: (0, 0),
+            run_event: None,
             metadata: Metadata::default(),
         })
     }
@@ -287,14 +283,24 @@ impl<'r> Reader<'r> {
         self.opts
     }
 
-    /// Bytes of the uncompressed stream consumed so far.
+    /// Bytes of the uncompressed stream consumed so far: the end of the last block read;
+    /// once the reader is done (at the end of the input or after an error), everything
+    /// it read.
     pub fn position(&self) -> u64 {
-        self.pos
+        if self.done {
+            self.base + self.hi as u64
+        } else {
+            self.base + self.lo as u64
+        }
     }
 
     /// Counters over everything read so far.
-    pub fn stats(&self) -> &Stats {
-        &self.stats
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        if self.run.1 > 0 {
+            *s.by_block_type.entry(self.run.0).or_insert(0) += self.run.1;
+        }
+        s
     }
 
     /// Metadata collected so far (see [`Metadata`]).
@@ -313,62 +319,121 @@ impl<'r> Reader<'r> {
         self.done
     }
 
-    /// Fills `out` from the input; returns the count read (less than `out.len()` only at
-    /// the end of the input). When the input's buffer already holds `out.len()` bytes, a
-    /// single copy (the common case: blocks are far smaller than the buffer).
-    #[inline]
-    fn read_into(&mut self, out: &mut [u8]) -> Result<usize, ScapError> {
-        match self.src.fill_buf() {
-            Ok(avail) => {
-                if let Some(src) = avail.get(..out.len()) {
-                    out.copy_from_slice(src);
-                    self.src.consume(out.len());
-                    self.pos += out.len() as u64;
-                    return Ok(out.len());
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_error(&e, self.pos, self.compressed)),
-        }
-        read_full(&mut *self.src, &mut self.pos, self.compressed, out)
-    }
-
     fn err(&mut self, e: ScapError) -> ScapError {
         self.done = true;
         e
     }
 
-    fn read_header(&mut self) -> Result<Option<BlockHeader>, ScapError> {
-        if let Some(h) = self.pending.take() {
-            return Ok(Some(h));
+    /// Offset in the uncompressed stream of the end of what was read from the input.
+    fn end_pos(&self) -> u64 {
+        self.base + self.hi as u64
+    }
+
+    /// Makes `n` bytes available at `win[lo..]`, or as many as the input still has;
+    /// returns how many are available.
+    #[inline]
+    fn ensure(&mut self, n: usize) -> Result<usize, ScapError> {
+        let avail = self.hi - self.lo;
+        if avail >= n || self.eof {
+            return Ok(avail);
         }
-        let offset = self.pos;
-        let mut hdr = [0u8; 8];
-        let n = self.read_into(&mut hdr)?;
-        if n == 0 {
-            return Ok(None);
+        self.fill(n)
+    }
+
+    /// [`ensure`](Self::ensure)'s slow path: moves the unread bytes to the start of the
+    /// window and reads (growing the window by at most [`READ_CHUNK`] beyond the data
+    /// present at a time).
+    #[cold]
+    fn fill(&mut self, n: usize) -> Result<usize, ScapError> {
+        if self.lo > 0 {
+            self.win.copy_within(self.lo..self.hi, 0);
+            self.base += self.lo as u64;
+            self.hi -= self.lo;
+            self.lo = 0;
         }
-        if n < 8 {
-            return Err(ScapError::new(
-                ScapErrorKind::Truncated,
-                self.pos,
-                format!("the input ends inside the header of the block at byte {offset} ({n} of 8 bytes)"),
-            ));
+        while self.hi < n && !self.eof {
+            if self.hi == self.win.len() {
+                let size = n.min(self.hi + READ_CHUNK).max(WINDOW);
+                self.win.resize(size, 0);
+            }
+            match self.src.read(&mut self.win[self.hi..]) {
+                Ok(0) => self.eof = true,
+                Ok(k) => self.hi += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(&e, self.end_pos(), self.compressed)),
+            }
         }
-        let ty = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-        let len = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
-        let mut magic = None;
-        if ty == SHB {
-            let mut m = [0u8; 4];
-            let n = read_full(&mut *self.src, &mut self.pos, self.compressed, &mut m)?;
-            if n < 4 {
+        Ok(self.hi - self.lo)
+    }
+
+    /// Skips the body and checks the trailer of a block whose 8-byte header is at `lo`,
+    /// without holding more than the window in memory.
+    fn skip_block(&mut self, ty: u32, len: u32, offset: u64) -> Result<(), ScapError> {
+        let n = u64::from(len - BLOCK_OVERHEAD);
+        self.lo += 8;
+        let mut left = n;
+        while left > 0 {
+            if self.lo == self.hi && self.ensure(1)? == 0 {
                 return Err(ScapError::new(
                     ScapErrorKind::Truncated,
-                    self.pos,
+                    self.end_pos(),
+                    format!(
+                        "the input ends inside the block of type {} at byte {offset} (length {len}): {} of {n} body bytes present",
+                        name_of(ty),
+                        n - left
+                    ),
+                ));
+            }
+            let k = left.min((self.hi - self.lo) as u64);
+            self.lo += k as usize;
+            left -= k;
+        }
+        if self.ensure(4)? < 4 {
+            return Err(self.truncated_trailer(ty, offset));
+        }
+        let t = le32(&self.win, self.lo);
+        if t != len {
+            return Err(self.bad_trailer(ty, len, t, offset));
+        }
+        self.lo += 4;
+        Ok(())
+    }
+
+    #[cold]
+    fn truncated_trailer(&self, ty: u32, offset: u64) -> ScapError {
+        ScapError::new(
+            ScapErrorKind::Truncated,
+            self.end_pos(),
+            format!(
+                "the input ends inside the trailer of the block of type {} at byte {offset}",
+                name_of(ty),
+            ),
+        )
+    }
+
+    #[cold]
+    fn bad_trailer(&self, ty: u32, len: u32, t: u32, offset: u64) -> ScapError {
+        ScapError::new(
+            ScapErrorKind::Corrupt,
+            offset + u64::from(len) - 4,
+            format!(
+                "the trailer of the block of type {} at byte {offset} says length {t}, its header {len}",
+                name_of(ty),
+            ),
+        )
+    }
+
+    /// Checks a block header at `lo` (8 bytes available; 12 for a section header).
+    fn check_header(&mut self, ty: u32, len: u32, offset: u64) -> Result<(), ScapError> {
+        if ty == SHB {
+            if self.ensure(12)? < 12 {
+                return Err(ScapError::new(
+                    ScapErrorKind::Truncated,
+                    self.end_pos(),
                     format!("the input ends inside the section header at byte {offset}"),
                 ));
             }
-            let v = u32::from_le_bytes(m);
+            let v = le32(&self.win, self.lo + 8);
             if v == SHB_MAGIC.swap_bytes() {
                 return Err(ScapError::new(
                     ScapErrorKind::Unsupported,
@@ -392,7 +457,6 @@ impl<'r> Reader<'r> {
                     ),
                 ));
             }
-            magic = Some(m);
         }
         if len < BLOCK_OVERHEAD {
             return Err(ScapError::new(
@@ -415,152 +479,198 @@ impl<'r> Reader<'r> {
                 ),
             ));
         }
-        Ok(Some(BlockHeader {
-            ty,
-            len,
-            offset,
-            magic,
-        }))
+        Ok(())
     }
 
-    /// Reads the body of `h` into `self.buf` (chunk by chunk, so memory follows the data
-    /// actually present).
-    fn read_body(&mut self, h: &BlockHeader) -> Result<(), ScapError> {
-        let n = (h.len - BLOCK_OVERHEAD) as usize;
-        self.buf.clear();
-        if let Some(m) = h.magic {
-            self.buf.extend_from_slice(&m);
+    /// The type and length of the next block, when its header is in the window.
+    #[inline]
+    fn peek_header(&self) -> Option<(u32, u32)> {
+        if self.hi - self.lo < 8 {
+            return None;
         }
-        let rest = n.saturating_sub(self.buf.len());
-        match self.src.fill_buf() {
-            Ok(avail) => {
-                if let Some(src) = avail.get(..rest) {
-                    self.buf.extend_from_slice(src);
-                    self.src.consume(rest);
-                    self.pos += rest as u64;
-                    return Ok(());
+        match self.win.get(self.lo..self.lo + 8) {
+            Some(&[a, b, c, d, e, f, g, h]) => Some((
+                u32::from_le_bytes([a, b, c, d]),
+                u32::from_le_bytes([e, f, g, h]),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Reads and decodes the next block. An event's boundaries are appended to `bounds`;
+    /// any other block goes to `blocks` when given, else into the metadata and counters.
+    #[inline]
+    fn step(
+        &mut self,
+        bounds: &mut Vec<u32>,
+        blocks: Option<&mut Option<Block>>,
+    ) -> Result<Next, ScapError> {
+        // The common case: an event block of the same type as the one before, whole in
+        // the window (its header was checked like every block of the run's type).
+        if let (Some((ty, len)), Some(k)) = (self.peek_header(), self.run_event) {
+            if ty == self.run.0
+                && len >= BLOCK_OVERHEAD
+                && len <= self.opts.max_block_len
+                && len as usize <= self.hi - self.lo
+            {
+                self.stats.blocks += 1;
+                self.run.1 += 1;
+                let offset = self.base + self.lo as u64;
+                return self.event_block(k, ty, len, offset, bounds, blocks);
+            }
+        }
+        self.step_slow(bounds, blocks)
+    }
+
+    /// Decodes the event block of `len` bytes at `lo` (whole in the window).
+    #[inline]
+    fn event_block(
+        &mut self,
+        k: EventBlockKind,
+        ty: u32,
+        len: u32,
+        offset: u64,
+        bounds: &mut Vec<u32>,
+        blocks: Option<&mut Option<Block>>,
+    ) -> Result<Next, ScapError> {
+        let at = self.lo;
+        let n = len as usize;
+        let t = le32(&self.win, at + n - 4);
+        if t != len {
+            return Err(self.bad_trailer(ty, len, t, offset));
+        }
+        let body = &self.win[at + 8..at + n - 4];
+        self.stats.event_blocks += 1;
+        let decoded = decode_event(k, body, self.table, self.opts.event_code_limit, bounds)
+            .map_err(|e| e.at_base(offset + 8))?;
+        self.lo = at + n;
+        match decoded {
+            Decoded::Skipped { code } => {
+                self.stats.skipped_events += 1;
+                *self.stats.skipped_by_code.entry(code).or_insert(0) += 1;
+                if let Some(slot) = blocks {
+                    *slot = Some(Block::SkippedEvent { code });
                 }
+                Ok(Next::Other)
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_error(&e, self.pos, self.compressed)),
-        }
-        while self.buf.len() < n {
-            let old = self.buf.len();
-            let chunk = (n - old).min(READ_CHUNK);
-            self.buf.resize(old + chunk, 0);
-            let got = read_full(
-                &mut *self.src,
-                &mut self.pos,
-                self.compressed,
-                &mut self.buf[old..],
-            )?;
-            if got < chunk {
-                self.buf.truncate(old + got);
-                return Err(ScapError::new(
-                    ScapErrorKind::Truncated,
-                    self.pos,
-                    format!(
-                        "the input ends inside the block of type {} at byte {} (length {}): {} of {n} body bytes present",
-                        name_of(h.ty),
-                        h.offset,
-                        h.len,
-                        old + got
-                    ),
-                ));
+            Decoded::Event {
+                ts,
+                tid,
+                cpu,
+                code,
+                flags,
+                info,
+                values,
+            } => {
+                self.stats.events += 1;
+                Ok(Next::Event {
+                    header: Header {
+                        num: self.stats.events,
+                        offset,
+                        block_type: ty,
+                        ts,
+                        tid,
+                        cpu,
+                        code,
+                        flags,
+                    },
+                    info,
+                    values: (at + 8 + values.0, at + 8 + values.1),
+                })
             }
         }
-        Ok(())
     }
 
-    fn skip_body(&mut self, h: &BlockHeader) -> Result<(), ScapError> {
-        let n = u64::from(h.len - BLOCK_OVERHEAD);
-        let copied = io::copy(&mut (&mut *self.src).take(n), &mut io::sink())
-            .map_err(|e| io_error(&e, self.pos, self.compressed))?;
-        self.pos += copied;
-        if copied < n {
-            return Err(ScapError::new(
-                ScapErrorKind::Truncated,
-                self.pos,
-                format!(
-                    "the input ends inside the block of type {} at byte {} (length {}): {copied} of {n} body bytes present",
-                    name_of(h.ty),
-                    h.offset,
-                    h.len
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn read_trailer(&mut self, h: &BlockHeader) -> Result<(), ScapError> {
-        let at = self.pos;
-        let mut t = [0u8; 4];
-        let n = self.read_into(&mut t)?;
-        if n < 4 {
-            return Err(ScapError::new(
-                ScapErrorKind::Truncated,
-                self.pos,
-                format!(
-                    "the input ends inside the trailer of the block of type {} at byte {}",
-                    name_of(h.ty),
-                    h.offset
-                ),
-            ));
-        }
-        let t = u32::from_le_bytes(t);
-        if t != h.len {
-            return Err(ScapError::new(
-                ScapErrorKind::Corrupt,
-                at,
-                format!(
-                    "the trailer of the block of type {} at byte {} says length {t}, its header {}",
-                    name_of(h.ty),
-                    h.offset,
-                    h.len
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn step(&mut self) -> Result<Step, ScapError> {
-        let Some(h) = self.read_header()? else {
+    /// [`step`](Self::step) for every other case: reading more input, the first block of
+    /// a run, metadata blocks, unknown blocks, errors.
+    #[cold]
+    fn step_slow(
+        &mut self,
+        bounds: &mut Vec<u32>,
+        blocks: Option<&mut Option<Block>>,
+    ) -> Result<Next, ScapError> {
+        let offset = self.base + self.lo as u64;
+        let avail = self.ensure(8)?;
+        if avail == 0 {
             if !self.seen_shb {
                 return Err(ScapError::new(
                     ScapErrorKind::Truncated,
-                    self.pos,
+                    self.end_pos(),
                     "empty input: a capture starts with a section header block",
                 ));
             }
-            return Ok(Step::Eof);
-        };
-        let kind = BlockKind::of(h.ty);
+            return Ok(Next::Eof);
+        }
+        if avail < 8 {
+            return Err(ScapError::new(
+                ScapErrorKind::Truncated,
+                self.end_pos(),
+                format!("the input ends inside the header of the block at byte {offset} ({avail} of 8 bytes)"),
+            ));
+        }
+        let ty = le32(&self.win, self.lo);
+        let len = le32(&self.win, self.lo + 4);
+        self.check_header(ty, len, offset)?;
+        let kind = BlockKind::of(ty);
         if !self.seen_shb && kind != BlockKind::SectionHeader {
             return Err(ScapError::new(
                 ScapErrorKind::Corrupt,
-                h.offset,
+                offset,
                 format!(
                     "not a scap capture: the first block has type {}, not a section header (0x{SHB:08x})",
-                    name_of(h.ty)
+                    name_of(ty)
                 ),
             ));
         }
         self.stats.blocks += 1;
-        *self.stats.by_block_type.entry(h.ty).or_insert(0) += 1;
-        if let BlockKind::Unknown(block_type) = kind {
-            self.skip_body(&h)?;
-            self.read_trailer(&h)?;
-            self.stats.unknown_blocks += 1;
-            return Ok(Step::Unknown {
-                block_type,
-                len: h.len,
-            });
+        if self.run.0 == ty {
+            self.run.1 += 1;
+        } else {
+            if self.run.1 > 0 {
+                *self.stats.by_block_type.entry(self.run.0).or_insert(0) += self.run.1;
+            }
+            self.run = (ty, 1);
+            self.run_event = match kind {
+                BlockKind::Event(k) => Some(k),
+                _ => None,
+            };
         }
-        self.read_body(&h)?;
-        self.read_trailer(&h)?;
-        let base = h.offset + 8;
-        let body = &self.buf[..];
-        let step = match kind {
+        if let BlockKind::Unknown(block_type) = kind {
+            self.skip_block(ty, len, offset)?;
+            self.stats.unknown_blocks += 1;
+            if let Some(slot) = blocks {
+                *slot = Some(Block::Unknown { block_type, len });
+            }
+            return Ok(Next::Other);
+        }
+        let n = len as usize;
+        let avail = self.ensure(n)?;
+        if avail < n {
+            if avail < n - 4 {
+                let body = n - BLOCK_OVERHEAD as usize;
+                return Err(ScapError::new(
+                    ScapErrorKind::Truncated,
+                    self.end_pos(),
+                    format!(
+                        "the input ends inside the block of type {} at byte {offset} (length {len}): {} of {body} body bytes present",
+                        name_of(ty),
+                        avail - 8
+                    ),
+                ));
+            }
+            return Err(self.truncated_trailer(ty, offset));
+        }
+        if let BlockKind::Event(k) = kind {
+            return self.event_block(k, ty, len, offset, bounds, blocks);
+        }
+        let at = self.lo;
+        let t = le32(&self.win, at + n - 4);
+        if t != len {
+            return Err(self.bad_trailer(ty, len, t, offset));
+        }
+        let base = offset + 8;
+        let body = &self.win[at + 8..at + n - 4];
+        let block = match kind {
             BlockKind::SectionHeader => {
                 let s = parse_section_header(body).map_err(|e| e.at_base(base))?;
                 if s.major > 1 {
@@ -575,78 +685,55 @@ impl<'r> Reader<'r> {
                 }
                 self.seen_shb = true;
                 self.stats.sections += 1;
-                Step::Section(s)
+                Block::SectionHeader(s)
             }
             BlockKind::MachineInfo => {
-                Step::Machine(parse_machine_info(body).map_err(|e| e.at_base(base))?)
+                Block::MachineInfo(parse_machine_info(body).map_err(|e| e.at_base(base))?)
             }
             BlockKind::ProcessList(v) => {
-                Step::Processes(parse_process_list(v, body).map_err(|e| e.at_base(base))?)
+                Block::ProcessList(parse_process_list(v, body).map_err(|e| e.at_base(base))?)
             }
-            BlockKind::FdList(v) => Step::Fds(parse_fd_list(v, body).map_err(|e| e.at_base(base))?),
+            BlockKind::FdList(v) => {
+                Block::FdList(parse_fd_list(v, body).map_err(|e| e.at_base(base))?)
+            }
             BlockKind::InterfaceList(v) => {
-                Step::Interfaces(parse_interface_list(v, body).map_err(|e| e.at_base(base))?)
+                Block::InterfaceList(parse_interface_list(v, body).map_err(|e| e.at_base(base))?)
             }
             BlockKind::UserList(v) => {
-                Step::Users(parse_user_list(v, body).map_err(|e| e.at_base(base))?)
+                Block::UserList(parse_user_list(v, body).map_err(|e| e.at_base(base))?)
             }
-            BlockKind::Event(k) => {
-                self.stats.event_blocks += 1;
-                match decode_event(k, body, self.opts.event_code_limit, &mut self.bounds)
-                    .map_err(|e| e.at_base(base))?
-                {
-                    Decoded::Skipped { code } => {
-                        self.stats.skipped_events += 1;
-                        *self.stats.skipped_by_code.entry(code).or_insert(0) += 1;
-                        Step::Skipped(code)
-                    }
-                    Decoded::Event {
-                        ts,
-                        tid,
-                        cpu,
-                        code,
-                        flags,
-                        info,
-                        values,
-                    } => {
-                        self.stats.events += 1;
-                        Step::Event {
-                            header: Header {
-                                num: self.stats.events,
-                                offset: h.offset,
-                                block_type: h.ty,
-                                ts,
-                                tid,
-                                cpu,
-                                code,
-                                flags,
-                            },
-                            info,
-                            values,
-                        }
-                    }
-                }
-            }
-            // Returned above without reading the body.
-            BlockKind::Unknown(block_type) => Step::Unknown {
-                block_type,
-                len: h.len,
-            },
+            // Handled above.
+            BlockKind::Event(_) | BlockKind::Unknown(_) => return Ok(Next::Other),
         };
-        Ok(step)
+        self.lo = at + n;
+        match blocks {
+            Some(slot) => *slot = Some(block),
+            None => self.absorb(block),
+        }
+        Ok(Next::Other)
     }
 
-    fn absorb(&mut self, step: Step) {
+    fn absorb(&mut self, block: Block) {
         let m = &mut self.metadata;
-        match step {
-            Step::Section(s) => m.section = Some(s),
-            Step::Machine(mi) => m.machine = Some(mi),
-            Step::Processes(p) => m.processes.extend(p),
-            Step::Fds(f) => m.fds.push(f),
-            Step::Interfaces(i) => m.interfaces = Some(i),
-            Step::Users(u) => m.users = Some(u),
-            Step::Eof | Step::Event { .. } | Step::Skipped(_) | Step::Unknown { .. } => {}
+        match block {
+            Block::SectionHeader(s) => m.section = Some(s),
+            Block::MachineInfo(mi) => m.machine = Some(mi),
+            Block::ProcessList(p) => m.processes.extend(p),
+            Block::FdList(f) => m.fds.push(f),
+            Block::InterfaceList(i) => m.interfaces = Some(i),
+            Block::UserList(u) => m.users = Some(u),
+            Block::Event(_) | Block::SkippedEvent { .. } | Block::Unknown { .. } => {}
         }
+    }
+
+    /// One step with the reader's own bounds vector (cleared first).
+    #[inline]
+    fn step_own(&mut self, blocks: Option<&mut Option<Block>>) -> Result<Next, ScapError> {
+        let mut bounds = std::mem::take(&mut self.bounds);
+        bounds.clear();
+        let next = self.step(&mut bounds, blocks);
+        self.bounds = bounds;
+        next
     }
 
     /// The next block, decoded. Metadata blocks are handed to the caller, not collected
@@ -656,34 +743,25 @@ impl<'r> Reader<'r> {
         if self.done {
             return None;
         }
-        let step = match self.step() {
-            Ok(s) => s,
-            Err(e) => return Some(Err(self.err(e))),
-        };
-        Some(Ok(match step {
-            Step::Eof => {
+        let mut slot = None;
+        match self.step_own(Some(&mut slot)) {
+            Err(e) => Some(Err(self.err(e))),
+            Ok(Next::Eof) => {
                 self.done = true;
-                return None;
+                None
             }
-            Step::Section(s) => Block::SectionHeader(s),
-            Step::Machine(m) => Block::MachineInfo(m),
-            Step::Processes(p) => Block::ProcessList(p),
-            Step::Fds(f) => Block::FdList(f),
-            Step::Interfaces(i) => Block::InterfaceList(i),
-            Step::Users(u) => Block::UserList(u),
-            Step::Event {
+            Ok(Next::Event {
                 header,
                 info,
                 values,
-            } => Block::Event(
-                EventRef::new(header, info, &self.buf[values.0..values.1], &self.bounds).to_event(),
-            ),
-            Step::Skipped(code) => Block::SkippedEvent { code },
-            Step::Unknown { block_type, len } => Block::Unknown { block_type, len },
-        }))
+            }) => Some(Ok(Block::Event(
+                EventRef::new(header, info, &self.win[values.0..values.1], &self.bounds).to_event(),
+            ))),
+            Ok(Next::Other) => slot.map(Ok),
+        }
     }
 
-    /// The next event, borrowed from the reader's buffer (no copy); metadata blocks on the
+    /// The next event, borrowed from the reader's window (no copy); metadata blocks on the
     /// way are collected into [`metadata`](Self::metadata), skipped events and unknown
     /// blocks counted in [`stats`](Self::stats). `None` at the end of the input; after an
     /// error, `None` forever.
@@ -692,13 +770,13 @@ impl<'r> Reader<'r> {
             return None;
         }
         loop {
-            match self.step() {
+            match self.step_own(None) {
                 Err(e) => return Some(Err(self.err(e))),
-                Ok(Step::Eof) => {
+                Ok(Next::Eof) => {
                     self.done = true;
                     return None;
                 }
-                Ok(Step::Event {
+                Ok(Next::Event {
                     header,
                     info,
                     values,
@@ -706,13 +784,88 @@ impl<'r> Reader<'r> {
                     return Some(Ok(EventRef::new(
                         header,
                         info,
-                        &self.buf[values.0..values.1],
+                        &self.win[values.0..values.1],
                         &self.bounds,
                     )))
                 }
-                Ok(other) => self.absorb(other),
+                Ok(Next::Other) => {}
             }
         }
+    }
+
+    /// Fills `batch` (cleared first) with the next events, without copying them: the
+    /// events of the blocks already read into the reader's window (at least one block is
+    /// read when the window holds none), after which the batch takes the window over and
+    /// the reader continues in the batch's previous buffer. Metadata blocks on the way
+    /// are collected into [`metadata`](Self::metadata) as by
+    /// [`next_event_ref`](Self::next_event_ref).
+    ///
+    /// An empty batch and `Ok` mean the end of the input. On an error the batch holds
+    /// the events before it; after an error or the end, batches stay empty. Reusing
+    /// batches (see [`EventBatch`]) makes this allocation-free once the buffers have
+    /// grown.
+    pub fn next_batch(&mut self, batch: &mut EventBatch) -> Result<(), ScapError> {
+        // The batch's buffer (kept at its length: no zeroing when it becomes the window).
+        let mut next = batch.take_data();
+        batch.clear();
+        if self.done {
+            batch.set_data(next);
+            return Ok(());
+        }
+        let mut result = Ok(());
+        loop {
+            if !batch.is_empty() {
+                // Only blocks already in the window: reading more could move it.
+                match self.peek_header() {
+                    Some((_, len)) if (len as usize) <= self.hi - self.lo => {}
+                    _ => break,
+                }
+            }
+            let first = batch.bounds.len();
+            match self.step(&mut batch.bounds, None) {
+                Err(e) => {
+                    result = Err(self.err(e));
+                    break;
+                }
+                Ok(Next::Eof) => {
+                    self.done = true;
+                    break;
+                }
+                Ok(Next::Event {
+                    header,
+                    info,
+                    values,
+                }) => {
+                    if !batch.push_slot(header, info, values, first) {
+                        batch.bounds.truncate(first);
+                        let e = ScapError::new(
+                            ScapErrorKind::Corrupt,
+                            header.offset,
+                            "event beyond 4 GiB of a batch's window",
+                        );
+                        result = Err(self.err(e));
+                        break;
+                    }
+                }
+                Ok(Next::Other) => {}
+            }
+        }
+        if !batch.is_empty() {
+            // The batch takes the window; the reader goes on in the batch's old buffer,
+            // with the unread bytes (at most part of one block) copied over.
+            let tail = self.hi - self.lo;
+            if next.len() < WINDOW.max(tail) {
+                next.resize(WINDOW.max(tail), 0);
+            }
+            next[..tail].copy_from_slice(&self.win[self.lo..self.hi]);
+            batch.set_data(std::mem::replace(&mut self.win, next));
+            self.base += self.lo as u64;
+            self.lo = 0;
+            self.hi = tail;
+        } else {
+            batch.set_data(next);
+        }
+        result
     }
 
     /// Reads the blocks before the next event block (section header, machine info,
@@ -722,26 +875,24 @@ impl<'r> Reader<'r> {
         while !self.done {
             if self.seen_shb {
                 // Peek at the next block header: stop before an event block or at the end.
-                if self.pending.is_none() {
-                    match self.read_header() {
-                        Ok(Some(h)) => self.pending = Some(h),
-                        Ok(None) => {
-                            self.done = true;
-                            break;
-                        }
-                        Err(e) => return Err(self.err(e)),
+                match self.ensure(8) {
+                    Ok(0) => {
+                        self.done = true;
+                        break;
                     }
+                    Ok(_) => {}
+                    Err(e) => return Err(self.err(e)),
                 }
-                if matches!(self.pending, Some(h) if BlockKind::of(h.ty).is_event()) {
+                if matches!(self.peek_header(), Some((ty, _)) if BlockKind::of(ty).is_event()) {
                     break;
                 }
             }
-            match self.step() {
-                Ok(Step::Eof) => {
+            match self.step_own(None) {
+                Ok(Next::Eof) => {
                     self.done = true;
                     break;
                 }
-                Ok(s) => self.absorb(s),
+                Ok(_) => {}
                 Err(e) => return Err(self.err(e)),
             }
         }

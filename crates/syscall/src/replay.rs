@@ -7,16 +7,14 @@ use falcoc_engine::Alert;
 use falcoc_scap::{EventBatch, EventRef, Reader, ScapError};
 use falcoc_state::{State, StateOptions};
 
-/// Events per batch handed from the reading thread to the replay thread.
-const BATCH_EVENTS: usize = 512;
-/// A batch is sent once its values pass this many bytes (bounds the memory of a batch).
-const BATCH_BYTES: usize = 1 << 20;
-/// Full batches queued between the threads (so at most `QUEUED + 2` batches exist).
+/// Full batches queued between the threads (so at most `QUEUED + 2` batches exist, each
+/// holding one reader window).
 const QUEUED: usize = 4;
 
-/// The reading thread: fills batches (reusing those given back on `empty`) and sends
-/// them, then the read error if there is one. Stops at the end of the input, after an
-/// error, or when the replay thread has gone.
+/// The reading thread: fills batches (reusing those given back on `empty`; each takes
+/// over the reader's window, so events are not copied) and sends them, then the read
+/// error if there is one. Stops at the end of the input, after an error, or when the
+/// replay thread has gone.
 fn read_batches(
     reader: &mut Reader<'_>,
     full: &mpsc::SyncSender<Result<EventBatch, ScapError>>,
@@ -24,39 +22,16 @@ fn read_batches(
 ) {
     loop {
         let mut batch = empty.try_recv().unwrap_or_default();
-        batch.clear();
-        let mut error = None;
-        let mut done = false;
-        while batch.len() < BATCH_EVENTS && batch.value_bytes() < BATCH_BYTES {
-            match reader.next_event_ref() {
-                Some(Ok(e)) => {
-                    if !batch.push(&e) {
-                        error = Some(ScapError::new(
-                            falcoc_scap::ScapErrorKind::Corrupt,
-                            Reader::position(reader),
-                            "event too large to hand to the replay thread",
-                        ));
-                        break;
-                    }
-                }
-                Some(Err(e)) => {
-                    error = Some(e);
-                    break;
-                }
-                None => {
-                    done = true;
-                    break;
-                }
-            }
-        }
-        if !batch.is_empty() && full.send(Ok(batch)).is_err() {
+        let read = reader.next_batch(&mut batch);
+        let end = batch.is_empty();
+        if !end && full.send(Ok(batch)).is_err() {
             return;
         }
-        if let Some(e) = error {
+        if let Err(e) = read {
             let _ = full.send(Err(e));
             return;
         }
-        if done {
+        if end {
             return;
         }
     }

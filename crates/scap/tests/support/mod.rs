@@ -358,6 +358,44 @@ pub fn drain(bytes: &[u8]) -> (u64, Option<ScapError>) {
     (n, None)
 }
 
+/// A reader that hands out at most `max` bytes per `read` (cycling 1..=max), like a pipe.
+pub struct Trickle<'a> {
+    pub data: &'a [u8],
+    pub max: usize,
+    pub next: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.next = self.next % self.max + 1;
+        let n = self.next.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Every event through [`Reader::next_batch`] (owned copies, in order) and the error that
+/// stopped it.
+pub fn drain_batches<R: Read + Send>(input: R) -> (Vec<Event>, Option<ScapError>) {
+    let mut r = Reader::new(input).expect("reader");
+    let mut batch = scap::EventBatch::new();
+    let mut out = Vec::new();
+    loop {
+        let res = r.next_batch(&mut batch);
+        out.extend(batch.iter().map(|e| e.to_event()));
+        match res {
+            Err(e) => {
+                r.next_batch(&mut batch).expect("nothing after an error");
+                assert!(batch.is_empty());
+                return (out, Some(e));
+            }
+            Ok(()) if batch.is_empty() => return (out, None),
+            Ok(()) => {}
+        }
+    }
+}
+
 pub fn check_truncations(name: &str, bytes: &[u8], cuts: &[usize]) {
     let bounds = boundaries(bytes);
     // Events per prefix: the number of event blocks among the first k blocks.
@@ -369,6 +407,9 @@ pub fn check_truncations(name: &str, bytes: &[u8], cuts: &[usize]) {
     }
     for &cut in cuts {
         let (n, err) = drain(&bytes[..cut]);
+        let (batched, batch_err) = drain_batches(&bytes[..cut]);
+        assert_eq!(batched.len() as u64, n, "{name} cut at {cut}: batches");
+        assert_eq!(batch_err, err, "{name} cut at {cut}: batches");
         let complete = bounds.partition_point(|&b| b <= cut) - 1;
         assert_eq!(
             n, events_before[complete],
