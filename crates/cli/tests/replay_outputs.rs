@@ -187,6 +187,8 @@ enum Behaviour {
     Fail,
     /// Refuses connections (nothing listens on the port).
     Refuse,
+    /// Answers `200` with the body `echo!\n` to every request, keeping the connection.
+    Echo,
 }
 
 /// An HTTP endpoint on 127.0.0.1 for one test; stops when dropped or after
@@ -221,6 +223,7 @@ impl Server {
                     Ok((conn, _)) => match behaviour {
                         Behaviour::Hang => held.push(conn),
                         Behaviour::Fail => answer_500(conn),
+                        Behaviour::Echo => answer_echo(conn),
                         Behaviour::Refuse => {}
                     },
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -240,6 +243,40 @@ impl Drop for Server {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.handle.take() {
             let _ = h.join();
+        }
+    }
+}
+
+/// Reads the requests of a connection (headers and `Content-Length` body, bounded, as
+/// falcoc sends them: one at a time) and answers each `200` with the body `echo!\n`.
+fn answer_echo(mut conn: TcpStream) {
+    use std::io::Write;
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut req = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => req.extend_from_slice(&buf[..n]),
+        }
+        let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&req[..end]).to_ascii_lowercase();
+        let len = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        if req.len() >= end + 4 + len {
+            req.drain(..end + 4 + len);
+            if conn
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\necho!\n")
+                .is_err()
+            {
+                return;
+            }
         }
     }
 }
@@ -338,6 +375,25 @@ fn refusing_http_endpoint_is_reported() {
     let (stderr, (_, failed, _)) = replay_with_broken_http(Behaviour::Refuse, "refuse");
     assert!(failed > 0, "{stderr}");
     assert!(stderr.contains("refused"), "{stderr}");
+}
+
+#[test]
+fn http_echo_prints_the_response_bodies() {
+    // http_output alone, with echo: the response bodies are falcoc's stdout.
+    let server = Server::start(Behaviour::Echo);
+    let dir = TempDir::new("echo");
+    let config = write_config(
+        &dir,
+        &format!(
+            "json_output: true\nhttp_output:\n  enabled: true\n  url: {}\n  echo: true\n",
+            server.url
+        ),
+    );
+    let out = replay(&["-c", &config.to_string_lossy()]);
+    drop(server);
+    let stderr = text(&out.stderr);
+    assert_eq!(text(&out.stdout), "echo!\n".repeat(11), "{stderr}");
+    assert_eq!(counters(&stderr, "http"), Some((11, 0, 0)), "{stderr}");
 }
 
 /// The text lines' time follows `TZ`, as Falco's `%evt.time` (local time): a fixed POSIX

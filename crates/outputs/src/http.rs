@@ -1,39 +1,37 @@
-//! The `http_output` channel: one HTTP/1.1 POST per alert, written over a plain
-//! `TcpStream`, or over TLS (`rustls` with the `ring` provider) for `https://` URLs. No
-//! client crate: a request with `Content-Length` and `Connection: close` and a status
-//! line to read are all falcosidekick needs, and this keeps the build small.
+//! The `http_output` channel: one HTTP/1.1 POST per alert through a [`ureq`] agent, over
+//! TLS (`rustls` with the `ring` provider) for `https://` URLs. The agent keeps the
+//! connection open between alerts when the server allows it (as Falco's libcurl handle
+//! does), follows no redirect and uses no proxy.
 //!
 //! As in Falco: `Content-Type: application/json` with `json_output`, else `text/plain`;
 //! `User-Agent` from `user_agent`; a URL written in quotes is unquoted; a request that
 //! times out is retried up to `max_consecutive_timeouts` more times; `echo` prints the
-//! response body to stdout. Unlike libcurl (no timeout by default) every connect, write
-//! and read is bounded by `output_timeout`, and an answer other than 2xx counts as a
-//! failure in the channel's counters (Falco only logs transport errors).
+//! response body to stdout. Unlike libcurl (no timeout by default) each phase of a
+//! request (connecting with the TLS handshake, sending the request, receiving the
+//! response, receiving its body) is bounded by `output_timeout`, and an answer other than
+//! 2xx counts as a failure in the channel's counters (Falco only logs transport errors).
 //!
 //! TLS follows Falco's libcurl options ([`tls_config`]): `insecure` skips the server's
 //! certificate and host name checks; otherwise the server is verified against the
 //! certificates of `ca_cert`, else of `ca_bundle` (PEM files), else of every file in the
 //! `ca_path` directory (default `/etc/ssl/certs`, the system's trust store); `mtls`
-//! presents `client_cert` and `client_key` (PEM).
+//! presents `client_cert` and `client_key` (PEM). These files are read, and the client
+//! key checked against its certificate, when the channel starts.
 
 use super::Sink;
 use falcoc_compiler::priority::Priority;
 use falcoc_config::HttpOutput;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ClientConfig, RootCertStore};
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig, TlsProvider};
 
-/// Responses are read up to this many bytes.
-const MAX_RESPONSE: usize = 1 << 20;
+/// Response bodies are read (and echoed) up to this many bytes.
+const MAX_RESPONSE: u64 = 1 << 20;
 
 /// Where to POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +147,15 @@ pub(crate) fn parse_url(raw: &str) -> Result<HttpTarget, String> {
     })
 }
 
+impl HttpTarget {
+    /// The URL as ureq sends it (scheme, the `Host:` value, path and query).
+    fn uri(&self) -> Result<ureq::http::Uri, String> {
+        let scheme = if self.tls { "https" } else { "http" };
+        let url = format!("{scheme}://{}{}", self.host_header, self.path);
+        url.parse().map_err(|e| format!("{url}: {e}"))
+    }
+}
+
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     if s.len() >= prefix.len()
         && s.is_char_boundary(prefix.len())
@@ -174,274 +181,231 @@ fn pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-/// The trust store of `http_output`: `ca_cert`, else `ca_bundle`, else every
-/// certificate in the files of the `ca_path` directory (unreadable or non-PEM files
-/// there are skipped, as libcurl's hashed-directory lookup ignores them).
-fn root_store(h: &HttpOutput) -> Result<RootCertStore, String> {
-    let mut roots = RootCertStore::empty();
+/// The trust anchors of `http_output`: the certificates of `ca_cert`, else of
+/// `ca_bundle`, else of the files in the `ca_path` directory (unreadable or non-PEM files
+/// there are skipped, as libcurl's hashed-directory lookup ignores them). Only
+/// certificates rustls can use as anchors are kept; none is an error.
+fn trust_anchors(h: &HttpOutput) -> Result<Vec<CertificateDer<'static>>, String> {
     let file = [&h.ca_cert, &h.ca_bundle]
         .into_iter()
         .find(|p| !p.is_empty());
-    if let Some(file) = file {
-        let (added, _) = roots.add_parsable_certificates(pem_certs(Path::new(file))?);
-        if added == 0 {
-            return Err(format!("{file}: no usable CA certificate"));
+    let (certs, none) = if let Some(file) = file {
+        (
+            pem_certs(Path::new(file))?,
+            format!("{file}: no usable CA certificate"),
+        )
+    } else {
+        let dir = Path::new(&h.ca_path);
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("ca_path {}: {e}", dir.display()))?;
+        let mut certs = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_file() {
+                certs.extend(pem_certs(&path).unwrap_or_default());
+            }
         }
-        return Ok(roots);
+        (
+            certs,
+            format!(
+                "ca_path {}: no CA certificate found in the directory",
+                dir.display()
+            ),
+        )
+    };
+    let mut store = RootCertStore::empty();
+    let (added, _) = store.add_parsable_certificates(certs.iter().cloned());
+    if added == 0 {
+        return Err(none);
     }
-    let dir = Path::new(&h.ca_path);
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("ca_path {}: {e}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if !path.is_file() {
-            continue;
-        }
-        if let Ok(certs) = pem_certs(&path) {
-            roots.add_parsable_certificates(certs);
-        }
-    }
-    if roots.is_empty() {
-        return Err(format!(
-            "ca_path {}: no CA certificate found in the directory",
-            dir.display()
-        ));
-    }
-    Ok(roots)
+    Ok(certs)
 }
 
-/// Accepts any server certificate and host name (`insecure: true`, libcurl's
-/// `CURLOPT_SSL_VERIFYPEER`/`VERIFYHOST` = 0); the handshake signatures are still
-/// checked, so the session is encrypted with the key the server showed.
-#[derive(Debug)]
-struct NoVerification(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// The TLS client configuration of `http_output` (see the module docs). Errors name the
-/// file or directory at fault.
-pub(crate) fn tls_config(h: &HttpOutput) -> Result<Arc<ClientConfig>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+/// The `mtls` identity: the certificate chain of `client_cert` and the key of
+/// `client_key`, checked to belong together (rustls refuses a key that does not match its
+/// certificate; ureq would only find out, and panic, at the first connection).
+fn client_identity(h: &HttpOutput) -> Result<ClientCert, String> {
+    let chain = pem_certs(Path::new(&h.client_cert)).map_err(|e| format!("client_cert {e}"))?;
+    let pem =
+        std::fs::read(&h.client_key).map_err(|e| format!("client_key {}: {e}", h.client_key))?;
+    let key = PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|e| format!("client_key {}: {e}", h.client_key))?;
+    ClientConfig::builder_with_provider(ring())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?;
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(RootCertStore::empty())
+        .with_client_auth_cert(chain.clone(), key)
+        .map_err(|e| format!("client_cert/client_key: {e}"))?;
+    // The same PEM key again, read by ureq (which names its key kinds privately).
+    let key =
+        PrivateKey::from_pem(&pem).map_err(|e| format!("client_key {}: {e}", h.client_key))?;
+    let chain: Vec<Certificate<'static>> = chain
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    Ok(ClientCert::new_with_certs(&chain, key))
+}
+
+/// rustls' `ring` provider (aws-lc-rs, rustls' default, needs cmake to build).
+fn ring() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The TLS configuration of `http_output` (see the module docs), with the files read and
+/// checked. Errors name the file or directory at fault.
+pub(crate) fn tls_config(h: &HttpOutput) -> Result<TlsConfig, String> {
+    let builder = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(ring());
     let builder = if h.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+        builder.disable_verification(true)
     } else {
-        builder.with_root_certificates(root_store(h)?)
+        let anchors = trust_anchors(h)?;
+        builder.root_certs(RootCerts::from(
+            anchors
+                .iter()
+                .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
+        ))
     };
-    let config = if h.mtls {
-        let chain = pem_certs(Path::new(&h.client_cert)).map_err(|e| format!("client_cert {e}"))?;
-        let key = PrivateKeyDer::from_pem_file(&h.client_key)
-            .map_err(|e| format!("client_key {}: {e}", h.client_key))?;
-        builder
-            .with_client_auth_cert(chain, key)
-            .map_err(|e| format!("client_cert/client_key: {e}"))?
-    } else {
-        builder.with_no_client_auth()
+    let builder = match h.mtls {
+        true => builder.client_cert(Some(client_identity(h)?)),
+        false => builder,
     };
-    Ok(Arc::new(config))
+    Ok(builder.build())
 }
 
 /// The HTTP channel.
 pub(crate) struct HttpSink {
-    pub target: HttpTarget,
-    /// The TLS configuration, for `https://` targets.
-    pub tls: Option<Arc<ClientConfig>>,
-    pub user_agent: String,
-    pub content_type: &'static str,
-    /// Connect, write and read timeout (`None`: wait forever).
-    pub timeout: Option<Duration>,
-    pub max_consecutive_timeouts: u8,
-    pub echo: bool,
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-    )
+    /// The client: timeouts, `User-Agent`, TLS, and the open connection.
+    agent: ureq::Agent,
+    /// The URL, parsed.
+    target: HttpTarget,
+    /// The URL as ureq takes it.
+    uri: ureq::http::Uri,
+    content_type: &'static str,
+    max_consecutive_timeouts: u8,
+    echo: bool,
+    /// The last request was answered: the agent may hold its connection open.
+    connection_kept: bool,
 }
 
 impl HttpSink {
-    fn connect(&self) -> io::Result<TcpStream> {
-        let addrs = (self.target.host.as_str(), self.target.port).to_socket_addrs()?;
-        let mut last = io::Error::new(io::ErrorKind::NotFound, "host name resolved to no address");
-        for addr in addrs {
-            let r = match self.timeout {
-                Some(t) => TcpStream::connect_timeout(&addr, t),
-                None => TcpStream::connect(addr),
-            };
-            match r {
-                Ok(s) => return Ok(s),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
-    }
-
-    /// One POST; the status code and body.
-    fn post_once(&self, body: &str) -> io::Result<(u16, Vec<u8>)> {
-        let s = self.connect()?;
-        s.set_read_timeout(self.timeout)?;
-        s.set_write_timeout(self.timeout)?;
-        let _ = s.set_nodelay(true);
-        let req = self.request(body);
-        match (&self.tls, self.target.tls) {
-            (Some(config), true) => {
-                let name = ServerName::try_from(self.target.host.clone())
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-                let conn =
-                    ClientConnection::new(Arc::clone(config), name).map_err(io::Error::other)?;
-                exchange(rustls::StreamOwned::new(conn, s), &req)
-            }
-            (None, true) => Err(io::Error::other("no TLS configuration")),
-            (_, false) => exchange(s, &req),
-        }
-    }
-
-    /// The request bytes.
-    fn request(&self, body: &str) -> Vec<u8> {
-        let head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nAccept: */*\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.target.path,
-            self.target.host_header,
-            self.user_agent,
-            self.content_type,
-            body.len()
-        );
-        let mut req = head.into_bytes();
-        req.extend_from_slice(body.as_bytes());
-        req
-    }
-}
-
-/// Writes `req` and reads the answer: the status code and body.
-fn exchange(mut s: impl Read + Write, req: &[u8]) -> io::Result<(u16, Vec<u8>)> {
-    s.write_all(req)?;
-    s.flush()?;
-    let mut resp = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = match s.read(&mut buf) {
-            Ok(n) => n,
-            // A TLS server that closes without `close_notify` after its answer.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !resp.is_empty() => 0,
-            Err(e) => return Err(e),
+    /// The channel of `h`; `timeout` (`None`: wait forever) bounds each phase of a
+    /// request. Errors (an unusable URL or TLS file) start with `http output:`.
+    pub(crate) fn new(
+        h: &HttpOutput,
+        json_output: bool,
+        timeout: Option<Duration>,
+    ) -> Result<HttpSink, String> {
+        let target = parse_url(&h.url)?;
+        let uri = target.uri().map_err(|e| format!("http output: {e}"))?;
+        let tls = match target.tls {
+            true => tls_config(h).map_err(|e| format!("http output: {e}"))?,
+            // Never used (no redirects are followed); no built-in root list either way.
+            false => TlsConfig::builder()
+                .unversioned_rustls_crypto_provider(ring())
+                .root_certs(RootCerts::from([]))
+                .build(),
         };
-        if n == 0 {
-            break;
-        }
-        resp.extend_from_slice(&buf[..n]);
-        if resp.len() >= MAX_RESPONSE || response_complete(&resp) {
-            break;
-        }
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .proxy(None)
+            .user_agent(h.user_agent.as_str())
+            .accept("*/*")
+            .timeout_connect(timeout)
+            .timeout_send_request(timeout)
+            .timeout_send_body(timeout)
+            .timeout_recv_response(timeout)
+            .timeout_recv_body(timeout)
+            .max_idle_connections(1)
+            .max_idle_connections_per_host(1)
+            .tls_config(tls)
+            .build();
+        Ok(HttpSink {
+            agent: config.new_agent(),
+            target,
+            uri,
+            content_type: if json_output {
+                "application/json"
+            } else {
+                "text/plain"
+            },
+            max_consecutive_timeouts: h.max_consecutive_timeouts,
+            echo: h.echo,
+            connection_kept: false,
+        })
     }
-    let status = parse_status(&resp).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "no HTTP status line in the response",
-        )
-    })?;
-    let body = match find_header_end(&resp) {
-        Some(i) => resp[i..].to_vec(),
-        None => Vec::new(),
-    };
-    Ok((status, body))
+
+    /// One POST; the status code and (up to [`MAX_RESPONSE`] bytes of) the body. The
+    /// body is read to its end when it is no longer, so the connection can be reused.
+    fn post_once(&self, body: &str) -> Result<(u16, Vec<u8>), ureq::Error> {
+        let response = self
+            .agent
+            .post(self.uri.clone())
+            .header("Content-Type", self.content_type)
+            .send(body.as_bytes())?;
+        let status = response.status().as_u16();
+        let mut answer = Vec::new();
+        response
+            .into_body()
+            .into_reader()
+            .take(MAX_RESPONSE)
+            .read_to_end(&mut answer)
+            .map_err(ureq::Error::from)?;
+        Ok((status, answer))
+    }
 }
 
-fn find_header_end(resp: &[u8]) -> Option<usize> {
-    resp.windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4)
+fn is_timeout(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Timeout(_) => true,
+        ureq::Error::Io(e) => matches!(
+            e.kind(),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+        ),
+        _ => false,
+    }
 }
 
-/// True once the headers and `Content-Length` bytes of body have arrived (without
-/// `Content-Length` the server closes the connection).
-fn response_complete(resp: &[u8]) -> bool {
-    let Some(end) = find_header_end(resp) else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&resp[..end]);
-    for line in head.lines() {
-        if let Some((k, v)) = line.split_once(':') {
-            if k.trim().eq_ignore_ascii_case("content-length") {
-                if let Ok(n) = v.trim().parse::<usize>() {
-                    return resp.len() - end >= n;
-                }
-            }
-        }
-    }
-    false
+/// The server closed the connection before answering: what a kept-alive connection the
+/// server has meanwhile closed gives (libcurl then retries once on a new connection).
+fn is_closed_early(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(e) if matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+    ))
 }
 
-fn parse_status(resp: &[u8]) -> Option<u16> {
-    let line_end = resp.iter().position(|&b| b == b'\n')?;
-    let line = std::str::from_utf8(&resp[..line_end]).ok()?;
-    let mut parts = line.split_whitespace();
-    let version = parts.next()?;
-    if !version.starts_with("HTTP/") {
-        return None;
+/// What a failed request reports after `HTTP request to HOST:PORT failed: `: the system's
+/// message for I/O errors (`Connection refused (os error 111)`), rustls' for TLS errors
+/// (`invalid peer certificate: UnknownIssuer`), the phase for timeouts.
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(e) => e.to_string(),
+        ureq::Error::Rustls(e) => e.to_string(),
+        ureq::Error::Timeout(phase) => format!("timed out ({phase})"),
+        e => e.to_string(),
     }
-    parts.next()?.parse().ok()
 }
 
 impl Sink for HttpSink {
     fn write(&mut self, msg: &str, _priority: Priority) -> Result<(), String> {
-        let mut calls = 0u32;
+        let mut timeouts = 0u8;
         let result = loop {
-            calls += 1;
+            let reused = std::mem::replace(&mut self.connection_kept, false);
             match self.post_once(msg) {
-                Err(e) if is_timeout(&e) && calls <= u32::from(self.max_consecutive_timeouts) => {
-                    continue
+                Err(e) if is_timeout(&e) && timeouts < self.max_consecutive_timeouts => {
+                    timeouts += 1;
+                    continue;
                 }
+                // Once, on a new connection (that one is not reused).
+                Err(e) if reused && is_closed_early(&e) => continue,
                 r => break r,
             }
         };
+        self.connection_kept = result.is_ok();
         match result {
             Ok((status, body)) => {
                 if self.echo {
@@ -456,8 +420,10 @@ impl Sink for HttpSink {
                 }
             }
             Err(e) => Err(format!(
-                "HTTP request to {}:{} failed: {e}",
-                self.target.host, self.target.port
+                "HTTP request to {}:{} failed: {}",
+                self.target.host,
+                self.target.port,
+                describe(&e)
             )),
         }
     }
@@ -503,12 +469,36 @@ mod tests {
     }
 
     #[test]
+    fn uris() {
+        let uri = |url: &str| parse_url(url).unwrap().uri().unwrap().to_string();
+        assert_eq!(
+            uri("\"http://127.0.0.1/a/b?x=1#frag\""),
+            "http://127.0.0.1/a/b?x=1"
+        );
+        assert_eq!(uri("HTTP://[::1]:8080/p"), "http://[::1]:8080/p");
+        assert_eq!(
+            uri("https://sidekick.example:443"),
+            "https://sidekick.example/"
+        );
+        assert_eq!(uri("https://h:8443/x"), "https://h:8443/x");
+        // What http::Uri refuses is refused when the channel starts.
+        let bad = parse_url("http://h/a b").unwrap().uri().unwrap_err();
+        assert!(bad.starts_with("http://h/a b: "), "{bad}");
+        let h = HttpOutput {
+            url: "http://h/a b".into(),
+            ..HttpOutput::default()
+        };
+        let e = HttpSink::new(&h, true, None).err().unwrap();
+        assert!(e.starts_with("http output: http://h/a b"), "{e}");
+    }
+
+    #[test]
     fn system_trust_store() {
         // The default `ca_path` is the system's trust store, when the machine has one.
         let h = HttpOutput::default();
         assert_eq!(h.ca_path, "/etc/ssl/certs");
         if std::path::Path::new("/etc/ssl/certs/ca-certificates.crt").is_file() {
-            let roots = root_store(&h).unwrap();
+            let roots = trust_anchors(&h).unwrap();
             assert!(roots.len() > 10, "{}", roots.len());
             assert!(tls_config(&h).is_ok());
         }
@@ -526,14 +516,17 @@ mod tests {
     }
 
     #[test]
-    fn responses() {
-        assert_eq!(parse_status(b"HTTP/1.1 500 Internal\r\n"), Some(500));
-        assert_eq!(parse_status(b"garbage\r\n"), None);
-        assert!(response_complete(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        ));
-        assert!(!response_complete(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok"
-        ));
+    fn timeouts_are_retried_other_errors_not() {
+        let timeout = ureq::Error::Timeout(ureq::Timeout::RecvResponse);
+        assert!(is_timeout(&timeout));
+        assert_eq!(describe(&timeout), "timed out (receive response)");
+        let refused = ureq::Error::Io(io::Error::from(io::ErrorKind::ConnectionRefused));
+        assert!(!is_timeout(&refused));
+        assert!(
+            describe(&refused).contains("refused"),
+            "{}",
+            describe(&refused)
+        );
+        assert!(is_timeout(&ureq::Error::Io(io::ErrorKind::TimedOut.into())));
     }
 }

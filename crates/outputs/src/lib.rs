@@ -477,34 +477,12 @@ impl Outputs {
             ));
         }
         if config.http_output.enabled {
-            let h = &config.http_output;
-            let target = http::parse_url(&h.url).and_then(|target| {
-                let tls = match target.tls {
-                    true => Some(http::tls_config(h).map_err(|e| format!("http output: {e}"))?),
-                    false => None,
-                };
-                Ok((target, tls))
-            });
-            match target {
-                Ok((target, tls)) => sinks.push((
-                    "http",
-                    Box::new(http::HttpSink {
-                        target,
-                        tls,
-                        user_agent: h.user_agent.clone(),
-                        content_type: if config.json_output {
-                            "application/json"
-                        } else {
-                            "text/plain"
-                        },
-                        timeout: match config.output_timeout {
-                            0 => None,
-                            ms => Some(Duration::from_millis(u64::from(ms))),
-                        },
-                        max_consecutive_timeouts: h.max_consecutive_timeouts,
-                        echo: h.echo,
-                    }),
-                )),
+            let timeout = match config.output_timeout {
+                0 => None,
+                ms => Some(Duration::from_millis(u64::from(ms))),
+            };
+            match http::HttpSink::new(&config.http_output, config.json_output, timeout) {
+                Ok(sink) => sinks.push(("http", Box::new(sink))),
                 Err(e) => warnings.push(format!("{e}; the http output is disabled")),
             }
         }

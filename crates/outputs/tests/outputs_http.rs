@@ -443,3 +443,211 @@ fn https_with_unusable_tls_files_is_skipped_with_a_warning() {
         o.flush_and_close(Duration::from_secs(5));
     }
 }
+
+/// Sends `list` one at a time (each written before the next) to an `http_output`
+/// configured with `yaml_keys` (YAML flow entries); the report at close.
+fn one_at_a_time(yaml_keys: &str, list: &[Alert]) -> falcoc_outputs::CloseReport {
+    let c = config(&format!(
+        "json_output: true\nhttp_output: {{enabled: true, {yaml_keys}}}\n"
+    ));
+    let (mut o, w) = Outputs::new(&c, OutputsOptions::default()).unwrap();
+    assert!(w.is_empty(), "{w:?}");
+    for a in list {
+        o.emit(a);
+        wait_for(&o, |s| {
+            s.channel("http")
+                .is_some_and(|h| h.pending == 0 && h.offered == h.sent + h.failed + h.dropped)
+        });
+    }
+    o.flush_and_close(Duration::from_secs(20))
+}
+
+#[test]
+fn http_keeps_the_connection_open_between_alerts() {
+    within(Duration::from_secs(60), || {
+        let (port, rx, connections) = keep_alive_server(AfterFirst::KeepAnswering);
+        let list = alerts(10);
+        let report = one_at_a_time(&format!("url: \"http://127.0.0.1:{port}/k\""), &list);
+        let h = report.stats.channel("http").unwrap();
+        assert_eq!((h.sent, h.failed, h.dropped), (10, 0, 0), "{h:?}");
+        for a in &list {
+            let req = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+            assert_eq!(req.path, "/k");
+            let v = assert_falcosidekick_payload(&req);
+            assert_eq!(v["rule"], a.rule.as_str());
+        }
+        // One connection for all ten requests, as Falco's libcurl handle reuses its own.
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn http_retries_once_when_the_server_closed_the_kept_connection() {
+    within(Duration::from_secs(60), || {
+        // Every connection answers once, then closes when it is reused: each later
+        // request finds its connection closed and is sent again on a new one.
+        let (port, rx, connections) = keep_alive_server(AfterFirst::CloseOnNext);
+        let report = one_at_a_time(
+            &format!("url: \"http://127.0.0.1:{port}/\", max_consecutive_timeouts: 0"),
+            &alerts(6),
+        );
+        let h = report.stats.channel("http").unwrap();
+        assert_eq!((h.sent, h.failed, h.dropped), (6, 0, 0), "{h:?}");
+        assert_eq!(rx.try_iter().count(), 6);
+        assert_eq!(connections.load(Ordering::SeqCst), 6);
+    });
+}
+
+#[test]
+fn server_that_closes_without_answering_fails_without_retry() {
+    within(Duration::from_secs(60), || {
+        // Reads each request and closes: the first attempt fails, and a connection that
+        // never answered is not retried.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let acc = Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten() {
+                acc.fetch_add(1, Ordering::SeqCst);
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = read_request(&s);
+            }
+        });
+        let report = one_at_a_time(
+            &format!("url: \"http://127.0.0.1:{port}/\", max_consecutive_timeouts: 0"),
+            &alerts(3),
+        );
+        let h = report.stats.channel("http").unwrap();
+        assert_eq!((h.sent, h.failed), (0, 3), "{h:?}");
+        let e = h.last_error.clone().unwrap_or_default();
+        assert!(
+            e.starts_with(&format!("HTTP request to 127.0.0.1:{port} failed: ")),
+            "{e}"
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    });
+}
+
+#[test]
+fn refused_and_timed_out_requests_name_the_endpoint_and_the_cause() {
+    within(Duration::from_secs(60), || {
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let report = one_at_a_time(&format!("url: \"http://127.0.0.1:{port}/\""), &alerts(1));
+        let h = report.stats.channel("http").unwrap();
+        assert_eq!((h.sent, h.failed), (0, 1), "{h:?}");
+        assert_eq!(
+            h.last_error.as_deref(),
+            Some(
+                format!(
+                    "HTTP request to 127.0.0.1:{port} failed: Connection refused (os error 111)"
+                )
+                .as_str()
+            )
+        );
+        // A server that accepts and never answers: the request times out waiting for the
+        // response, is retried twice (max_consecutive_timeouts), then fails.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let acc = Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                acc.fetch_add(1, Ordering::SeqCst);
+                held.push(s);
+            }
+        });
+        let c = config(&format!(
+            "json_output: true\noutput_timeout: 100\nhttp_output: {{enabled: true, url: \"http://127.0.0.1:{port}/\", max_consecutive_timeouts: 2}}\n"
+        ));
+        let (mut o, _) = Outputs::new(&c, OutputsOptions::default()).unwrap();
+        o.emit(&alerts(1)[0]);
+        wait_for(&o, |s| s.channel("http").is_some_and(|h| h.failed == 1));
+        let h = o.stats().channel("http").unwrap().clone();
+        assert_eq!(
+            h.last_error.as_deref(),
+            Some(
+                format!("HTTP request to 127.0.0.1:{port} failed: timed out (receive response)")
+                    .as_str()
+            )
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
+        o.flush_and_close(Duration::from_secs(5));
+    });
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    within(Duration::from_secs(30), || {
+        // libcurl follows no redirect unless told to (Falco does not): a 3xx is an answer
+        // other than 2xx.
+        let (port, rx) = http_server(302);
+        let report = one_at_a_time(&format!("url: \"http://127.0.0.1:{port}/\""), &alerts(1));
+        let h = report.stats.channel("http").unwrap();
+        assert_eq!((h.sent, h.failed), (0, 1), "{h:?}");
+        assert_eq!(h.last_error.as_deref(), Some("HTTP status 302"));
+        assert_eq!(rx.try_iter().count(), 1);
+    });
+}
+
+#[test]
+fn https_endpoint_that_never_handshakes_times_out_connecting() {
+    within(Duration::from_secs(60), || {
+        // Accepts TCP connections and never answers the TLS handshake: the handshake is
+        // part of connecting, bounded by output_timeout.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                held.push(s);
+            }
+        });
+        let c = config(&format!(
+            "json_output: true\noutput_timeout: 100\nhttp_output: {{enabled: true, url: \"https://127.0.0.1:{port}/\", insecure: true, max_consecutive_timeouts: 0}}\n"
+        ));
+        let (mut o, w) = Outputs::new(&c, OutputsOptions::default()).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        o.emit(&alerts(1)[0]);
+        wait_for(&o, |s| s.channel("http").is_some_and(|h| h.failed == 1));
+        let h = o.stats().channel("http").unwrap().clone();
+        assert_eq!(
+            h.last_error.as_deref(),
+            Some(format!("HTTP request to 127.0.0.1:{port} failed: timed out (connect)").as_str())
+        );
+        o.flush_and_close(Duration::from_secs(5));
+    });
+}
+
+#[test]
+fn https_mtls_key_of_another_certificate_is_refused_at_start() {
+    let pki = Pki::new("https-mtls-wrong-key");
+    std::fs::write(
+        pki.dir.path("other.key"),
+        rcgen::KeyPair::generate().unwrap().serialize_pem(),
+    )
+    .unwrap();
+    std::fs::write(pki.dir.path("no-key.pem"), "no key here\n").unwrap();
+    for (key, expected) in [
+        ("other.key", "client_cert/client_key: "),
+        ("no-key.pem", "client_key "),
+    ] {
+        let c = config(&format!(
+            "stdout_output: {{enabled: true}}\nhttp_output: {{enabled: true, url: \"https://127.0.0.1:1/\", ca_cert: \"{}\", mtls: true, client_cert: \"{}\", client_key: \"{}\"}}\n",
+            pki.path("ca.pem"),
+            pki.path("client.crt"),
+            pki.path(key)
+        ));
+        let (mut o, w) = Outputs::new(&c, options(Some(SharedBuf::default()))).unwrap();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("http output: "), "{w:?}");
+        assert!(w[0].contains(expected), "{key}: {w:?}");
+        assert!(w[0].ends_with("; the http output is disabled"), "{w:?}");
+        assert_eq!(o.stats().channels.len(), 1);
+        o.flush_and_close(Duration::from_secs(5));
+    }
+}

@@ -257,6 +257,51 @@ pub fn http_server(status: u16) -> (u16, mpsc::Receiver<Request>) {
     (port, rx)
 }
 
+/// What a [`keep_alive_server`] connection does after its first answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AfterFirst {
+    /// Answers every further request on the connection.
+    KeepAnswering,
+    /// Reads the next request and closes the connection without answering (a server
+    /// whose idle timeout closed a kept-alive connection as the client reused it).
+    CloseOnNext,
+}
+
+/// A server answering `200` without `Connection: close` (HTTP/1.1 keeps the connection
+/// open), one thread per connection; the requests are sent to the returned receiver and
+/// the connections accepted are counted.
+pub fn keep_alive_server(after: AfterFirst) -> (u16, mpsc::Receiver<Request>, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&connections);
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            count.fetch_add(1, Ordering::SeqCst);
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+                let mut answered = 0;
+                while let Some(req) = read_request(&s) {
+                    if answered > 0 && after == AfterFirst::CloseOnNext {
+                        return;
+                    }
+                    if s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                        .is_err()
+                        || tx.send(req).is_err()
+                    {
+                        return;
+                    }
+                    answered += 1;
+                }
+            });
+        }
+    });
+    (port, rx, connections)
+}
+
 /// What falcosidekick needs of a request (its `mainHandler`): a POST whose body decodes
 /// as a Falco payload with a non-empty output, a known priority, a rule, an RFC 3339
 /// time and an output_fields object.
