@@ -338,8 +338,8 @@ impl HttpSink {
         })
     }
 
-    /// One POST; the status code and (up to [`MAX_RESPONSE`] bytes of) the body. The
-    /// body is read to its end when it is no longer, so the connection can be reused.
+    /// One POST; the status code and (up to [`MAX_RESPONSE`] bytes of) the body. A body
+    /// within that bound is read to its end, which lets the agent reuse the connection.
     fn post_once(&self, body: &str) -> Result<(u16, Vec<u8>), ureq::Error> {
         let response = self
             .agent
@@ -370,7 +370,7 @@ fn is_timeout(e: &ureq::Error) -> bool {
 }
 
 /// The server closed the connection before answering: what a kept-alive connection the
-/// server has meanwhile closed gives (libcurl then retries once on a new connection).
+/// server has meanwhile closed gives (libcurl then retries on a new connection).
 fn is_closed_early(e: &ureq::Error) -> bool {
     matches!(e, ureq::Error::Io(e) if matches!(
         e.kind(),
