@@ -147,6 +147,7 @@ mod output;
 pub mod profile;
 pub mod ratelimit;
 mod select;
+mod specialize;
 #[cfg(test)]
 mod tests;
 pub mod time;
@@ -155,12 +156,13 @@ pub mod vm;
 
 pub use alert::{hostname_from_env, Alert};
 pub use output::NA;
+pub use specialize::CodeFacts;
 
-use falcoc_codegen::{RuleSetProgram, Tables};
+use falcoc_codegen::{Builder, RuleCode, RuleProgram, RuleSetProgram, Tables};
 use falcoc_compiler::compile::CompiledRule;
 use falcoc_compiler::events::{analysis::routing_codes, PPM_EVENT_MAX};
 use falcoc_compiler::fields::{PluginProfile, ResolvedField, SYSCALL_SOURCE};
-use falcoc_compiler::ir::Operand;
+use falcoc_compiler::ir::{Cond, Operand};
 use falcoc_compiler::priority::Priority;
 use serde_json::Value;
 
@@ -290,8 +292,13 @@ pub struct Engine {
     active: Vec<Active>,
     program: RuleSetProgram,
     vm: Vm,
-    /// Per event code, the active rules registered under it, in evaluation order.
-    by_code: Vec<Box<[u32]>>,
+    /// The active rules' conditions, in evaluation order (for [`Engine::specialize`]).
+    conds: Vec<Cond>,
+    /// Per event code, the active rules registered under it, in evaluation order, each
+    /// with the index of its code in `codes`.
+    by_code: Vec<Box<[(u32, u32)]>>,
+    /// The codes `by_code` runs: each rule's own (index = rule), then specialised ones.
+    codes: Vec<RuleCode>,
     matching: RuleMatching,
     hostname: String,
     skipped: Vec<String>,
@@ -345,17 +352,98 @@ impl Engine {
         }
         let program = RuleSetProgram::new(chosen.iter().copied());
         let vm = Vm::new(&program.tables);
+        let codes = program.rules.iter().map(|r| r.code.clone()).collect();
         Ok(Engine {
             active,
             program,
             vm,
-            by_code: by_code.into_iter().map(Vec::into_boxed_slice).collect(),
+            conds: chosen.iter().map(|r| r.checked.cond.clone()).collect(),
+            by_code: by_code
+                .into_iter()
+                .map(|l| l.into_iter().map(|k| (k, k)).collect())
+                .collect(),
+            codes,
             matching: options.rule_matching,
             hostname: options.hostname,
             skipped,
             stats: EngineStats::default(),
             profiler: None,
         })
+    }
+
+    /// Specialises the rules per event code with what the source knows of each code
+    /// (see [`CodeFacts`]): under each code a rule runs its condition with the checks
+    /// the code decides folded away, and a rule the code makes false is not run. Alerts
+    /// are unchanged; [`EngineStats::rule_evaluations`] and the profile's evaluations
+    /// count the rules that still run. Rebuilds the shared tables: ids given to
+    /// [`FieldSource::extract`] change, so call it before resolving them (field plans).
+    pub fn specialize(&mut self, facts: &dyn CodeFacts) {
+        let mut b = Builder::new();
+        let mut codes: Vec<RuleCode> = self.conds.iter().map(|c| b.add(c)).collect();
+        let mut by_code: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.by_code.len()];
+        let mut vm = Vm::new(&Tables::default());
+        // The codes each rule is registered under.
+        let mut rule_codes: Vec<Vec<usize>> = vec![Vec::new(); self.conds.len()];
+        for (code, list) in self.by_code.iter().enumerate() {
+            for &(r, _) in list.iter() {
+                if let Some(v) = rule_codes.get_mut(r as usize) {
+                    v.push(code);
+                }
+            }
+        }
+        // Rules are visited in evaluation order, so every list stays in that order.
+        for (k, (cond, its_codes)) in self.conds.iter().zip(&rule_codes).enumerate() {
+            let rf = specialize::RuleFacts::new(cond, facts);
+            // Specialised codes of this rule by the candidates' results (None: never runs).
+            let mut memo: Vec<(Vec<Option<bool>>, Option<u32>)> = Vec::new();
+            for &code in its_codes {
+                let Some(out) = by_code.get_mut(code) else {
+                    continue;
+                };
+                if rf.is_empty() {
+                    out.push((k as u32, k as u32));
+                    continue;
+                }
+                let decided = rf.decide(code as u16, facts, &mut vm);
+                let slot = match memo.iter().find(|(d, _)| *d == decided) {
+                    Some((_, s)) => *s,
+                    None => {
+                        let s = if decided.iter().all(Option::is_none) {
+                            Some(k as u32)
+                        } else {
+                            let folded = rf.fold(cond, &decided);
+                            match folded.kind {
+                                falcoc_compiler::ir::CondKind::Const(false) => None,
+                                _ => {
+                                    codes.push(b.add(&folded));
+                                    Some((codes.len() - 1) as u32)
+                                }
+                            }
+                        };
+                        memo.push((decided, s));
+                        s
+                    }
+                };
+                if let Some(s) = slot {
+                    out.push((k as u32, s));
+                }
+            }
+        }
+        let tables = b.finish();
+        let rules = self
+            .program
+            .rules
+            .drain(..)
+            .zip(codes.iter())
+            .map(|(r, code)| RuleProgram {
+                code: code.clone(),
+                ..r
+            })
+            .collect();
+        self.program = RuleSetProgram { tables, rules };
+        self.vm = Vm::new(&self.program.tables);
+        self.codes = codes;
+        self.by_code = by_code.into_iter().map(Vec::into_boxed_slice).collect();
     }
 
     /// Starts (and resets) or stops the per-rule profile (see [`profile`]).
@@ -481,14 +569,14 @@ impl Engine {
             p.start_event();
         }
         let mut n = 0;
-        for &k in list.iter() {
+        for &(k, c) in list.iter() {
             let k = k as usize;
-            let (Some(code), Some(rule)) = (self.program.rules.get(k), self.active.get_mut(k))
+            let (Some(code), Some(rule)) = (self.codes.get(c as usize), self.active.get_mut(k))
             else {
                 continue;
             };
             self.stats.rule_evaluations += 1;
-            let matched = self.vm.eval(&self.program.tables, &code.code, src);
+            let matched = self.vm.eval(&self.program.tables, code, src);
             if let Some(p) = self.profiler.as_deref_mut() {
                 p.evaluated(k);
             }

@@ -27,10 +27,12 @@ use falcoc_compiler::fields::{FieldArg, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};
 use serde_json::Value;
 
-use crate::extract::{ExtractOptions, Extractor};
+use crate::extract::{ExtractOptions, Extractor, Field};
+use falcoc_compiler::events::PPM_EVENT_MAX;
 use falcoc_engine::vm::{FieldSource, Values};
-use falcoc_engine::EventFields;
+use falcoc_engine::{CodeFacts, EventFields};
 use falcoc_scap::EventRef;
+use falcoc_state::evtable;
 
 /// Enter events flagged `EF_CONVERTER_MANAGED` that the converter still delivers
 /// (`C_ACTION_PASS`, `C_ACTION_STORE_AND_PASS`, or a type change ending in one): open,
@@ -119,6 +121,80 @@ impl Route {
             code: converted_code(code),
             rename: renamed(code),
         }
+    }
+}
+
+/// `evt.type` and `evt.dir` as the rules see them on every event the engine is given
+/// with one code (after conversion when `convert`): fixed when all the codes delivered
+/// under it agree (`evt.type` of the generic events 0 and 1 comes from a parameter).
+/// The engine folds the checks they decide ([`falcoc_engine::Engine::specialize`]).
+#[derive(Debug, Clone)]
+pub(crate) struct FixedNames {
+    types: Vec<Option<&'static str>>,
+    dirs: Vec<Option<&'static str>>,
+}
+
+impl FixedNames {
+    /// The fixed names of every code, for conversion on or off.
+    pub(crate) fn new(convert: bool) -> FixedNames {
+        let n = PPM_EVENT_MAX;
+        // None: no code delivered yet; Some(None): they differ.
+        let mut types: Vec<Option<Option<&'static str>>> = vec![None; n];
+        let mut dirs: Vec<Option<Option<&'static str>>> = vec![None; n];
+        let merge = |slot: &mut Option<Option<&'static str>>, v: Option<&'static str>| {
+            *slot = match *slot {
+                None => Some(v),
+                Some(old) if old == v => Some(old),
+                Some(_) => Some(None),
+            };
+        };
+        for o in 0..n as u16 {
+            let (to, rename) = if convert {
+                let r = Route::of(o);
+                if !r.delivered {
+                    continue;
+                }
+                (r.code, r.rename)
+            } else {
+                (o, None)
+            };
+            let desc = evtable::event(o);
+            let ty = match rename {
+                Some(name) => Some(name),
+                None if o <= 1 => None,
+                None => Some(desc.map_or("NA", |d| d.name)),
+            };
+            let exit = desc.is_some_and(|d| d.direction == Direction::Exit);
+            if let (Some(t), Some(d)) = (types.get_mut(to as usize), dirs.get_mut(to as usize)) {
+                merge(t, ty);
+                merge(d, Some(if exit { "<" } else { ">" }));
+            }
+        }
+        FixedNames {
+            types: types.into_iter().map(Option::flatten).collect(),
+            dirs: dirs.into_iter().map(Option::flatten).collect(),
+        }
+    }
+}
+
+impl CodeFacts for FixedNames {
+    fn may_fix(&self, field: &FieldDesc) -> bool {
+        matches!(
+            Field::resolve(&field.field, field.mode),
+            Field::EvtType | Field::EvtDir
+        ) && (is_evt_type(&field.field) || field.field.field_name() == "evt.dir")
+    }
+
+    fn fixed(&self, code: u16, field: &FieldDesc, out: &mut Values) -> Option<bool> {
+        if !self.may_fix(field) {
+            return None;
+        }
+        let table = match Field::resolve(&field.field, field.mode) {
+            Field::EvtType => &self.types,
+            _ => &self.dirs,
+        };
+        out.push_str((*table.get(code as usize)?)?);
+        Some(true)
     }
 }
 

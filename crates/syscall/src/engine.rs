@@ -90,7 +90,10 @@ impl SyscallEngine {
     }
 
     /// Wraps an engine built with [`Engine::new`].
-    pub fn from_engine(engine: Engine, syscall: SyscallOptions) -> SyscallEngine {
+    pub fn from_engine(mut engine: Engine, syscall: SyscallOptions) -> SyscallEngine {
+        // Each rule's checks on `evt.type`/`evt.dir` decided per code (before the plan:
+        // it rebuilds the tables).
+        engine.specialize(&convert::FixedNames::new(syscall.convert_events));
         let plan = FieldPlan::new(engine.tables());
         let params: BTreeSet<&str> = engine
             .fields_used()
