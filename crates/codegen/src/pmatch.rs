@@ -38,7 +38,7 @@ pub struct PathSet {
 }
 
 /// Splits a path into its non-empty `/`-separated components.
-pub fn components(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub fn components(path: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
     path.split(|&c| c == b'/').filter(|c| !c.is_empty())
 }
 
@@ -84,24 +84,26 @@ impl Node {
         }
     }
 
-    fn matches(&self, comps: &[&[u8]]) -> bool {
-        let Some((first, rest)) = comps.split_first() else {
+    /// Whether the components `comps` (an iterator, cloned to try glob siblings: no
+    /// allocation per value) continue a search path from this node.
+    fn matches<'p>(&self, mut comps: impl Iterator<Item = &'p [u8]> + Clone) -> bool {
+        let Some(first) = comps.next() else {
             return false;
         };
-        if let Some(e) = self.dirs.get(*first) {
-            if Self::entry_matches(e, rest) {
+        if let Some(e) = self.dirs.get(first) {
+            if Self::entry_matches(e, comps.clone()) {
                 return true;
             }
         }
         self.globs
             .iter()
-            .any(|(g, _, e)| g.matches(first) && Self::entry_matches(e, rest))
+            .any(|(g, _, e)| g.matches(first) && Self::entry_matches(e, comps.clone()))
     }
 
-    fn entry_matches(e: &Entry, rest: &[&[u8]]) -> bool {
+    fn entry_matches<'p>(e: &Entry, rest: impl Iterator<Item = &'p [u8]> + Clone) -> bool {
         match e {
             Entry::End => true,
-            Entry::Sub(n) => !rest.is_empty() && n.matches(rest),
+            Entry::Sub(n) => n.matches(rest),
         }
     }
 }
@@ -122,10 +124,8 @@ impl PathSet {
 
     /// Whether some search path is a component-wise prefix of `path`.
     pub fn matches(&self, path: &[u8]) -> bool {
-        let mut comps: Vec<&[u8]> = Vec::with_capacity(8);
-        comps.push(ROOT);
-        comps.extend(components(path));
-        self.root.matches(&comps)
+        self.root
+            .matches(std::iter::once(ROOT).chain(components(path)))
     }
 }
 

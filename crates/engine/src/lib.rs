@@ -576,7 +576,8 @@ impl Engine {
                 continue;
             };
             self.stats.rule_evaluations += 1;
-            let matched = self.vm.eval(&self.program.tables, code, src);
+            // The VM was sized for these tables when they were built.
+            let matched = self.vm.run(&self.program.tables, code, src);
             if let Some(p) = self.profiler.as_deref_mut() {
                 p.evaluated(k);
             }

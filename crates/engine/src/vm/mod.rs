@@ -255,7 +255,15 @@ impl Vm {
         self.generation += 1;
     }
 
+    #[inline]
     fn fit(&mut self, tables: &Tables) {
+        if self.slots.len() < tables.exprs.len() || self.checks.len() < tables.checks.len() {
+            self.grow(tables);
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, tables: &Tables) {
         if self.slots.len() < tables.exprs.len() {
             self.slots.resize_with(tables.exprs.len(), Slot::default);
         }
@@ -278,6 +286,18 @@ impl Vm {
         src: &mut S,
     ) -> bool {
         self.fit(tables);
+        self.run(tables, code, src)
+    }
+
+    /// [`eval`](Self::eval) on a VM already sized for `tables` (by [`Vm::new`]): the
+    /// engine's per-rule path.
+    #[inline]
+    pub(crate) fn run<S: FieldSource + ?Sized>(
+        &mut self,
+        tables: &Tables,
+        code: &RuleCode,
+        src: &mut S,
+    ) -> bool {
         let code = &code.code;
         let mut acc = false;
         let mut pc = 0usize;
@@ -338,6 +358,9 @@ impl Vm {
         r
     }
 
+    /// Runs a check not in the cache (kept out of line: the loop of [`run`](Self::run)
+    /// stays small for the cached checks).
+    #[inline(never)]
     fn run_check<S: FieldSource + ?Sized>(
         &mut self,
         tables: &Tables,
