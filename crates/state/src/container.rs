@@ -286,7 +286,7 @@ const RUNC_LAYOUTS: [(&str, &str); 6] = [
 
 /// `match_one_container_id`: the 12-character id if `cgroup` ends with
 /// `prefix<64 hex>suffix`.
-fn match_runc(cgroup: &str, prefix: &str, suffix: &str) -> Option<String> {
+fn match_runc<'a>(cgroup: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
     let end = rfind(cgroup.as_bytes(), suffix.as_bytes())?;
     // The 64 bytes before `end` must be the id: most paths fail here, before the search
     // for the prefix.
@@ -299,9 +299,7 @@ fn match_runc(cgroup: &str, prefix: &str, suffix: &str) -> Option<String> {
         return None;
     }
     let id = cgroup.get(start..end)?;
-    id.bytes()
-        .all(|c| c.is_ascii_hexdigit())
-        .then(|| id[..12].to_string())
+    id.bytes().all(|c| c.is_ascii_hexdigit()).then(|| &id[..12])
 }
 
 /// `str::rfind` for these short needles: the start of the last occurrence of `needle`
@@ -325,6 +323,11 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// and libvirt-lxc (`/machine.slice/machine-lxc\x2d<name>.scope`, `/libvirt_lxc/<name>`).
 /// Returns the id and the engine type.
 pub fn container_of_cgroups(cgroups: &[(String, String)]) -> Option<(String, u32)> {
+    container_id_in_cgroups(cgroups).map(|(id, ty)| (id.to_string(), ty))
+}
+
+/// [`container_of_cgroups`], borrowing the id from the cgroup path.
+pub fn container_id_in_cgroups(cgroups: &[(String, String)]) -> Option<(&str, u32)> {
     for (i, (prefix, suffix)) in RUNC_LAYOUTS.iter().enumerate() {
         for (_, path) in cgroups {
             if let Some(id) = match_runc(path, prefix, suffix) {
@@ -342,7 +345,7 @@ pub fn container_of_cgroups(cgroups: &[(String, String)]) -> Option<(String, u32
         if let Some(rest) = path.strip_prefix("/lxc/") {
             let id = rest.split('/').next().unwrap_or("");
             if !id.is_empty() {
-                return Some((id.to_string(), 1));
+                return Some((id, 1));
             }
         }
     }

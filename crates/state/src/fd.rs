@@ -461,6 +461,20 @@ impl Fd {
         }
     }
 
+    /// Sets the name to [`socket_name`](Self::socket_name), reusing its buffer (IPv4
+    /// TCP/UDP tuples without a new string).
+    pub fn set_socket_name(&mut self) {
+        let s = self.sock;
+        if self.ty == FdType::Ipv4Sock && matches!(s.v4_proto(), L4_TCP | L4_UDP) {
+            self.name.clear();
+            push_ip4_port(&mut self.name, &s.v4_sip(), s.v4_sport());
+            self.name.push_str("->");
+            push_ip4_port(&mut self.name, &s.v4_dip(), s.v4_dport());
+        } else {
+            self.name = self.socket_name();
+        }
+    }
+
     /// `sockinfo_to_str`: the name of an IPv4/IPv6 socket from its tuple.
     pub fn socket_name(&self) -> String {
         let s = &self.sock;
@@ -598,6 +612,17 @@ pub fn sockaddr_string(b: &[u8]) -> String {
         AF_INET6 if b.len() == 19 => format!("{}:{}", ipv6_string(ip16(&b[1..])), le16(b, 17)),
         AF_INET6 => "INVALID IPv6".to_string(),
         f => format!("family {}", f as i8),
+    }
+}
+
+/// [`socktuple_string`] appended to `out` (IPv4 tuples without a new string).
+pub fn socktuple_into(b: &[u8], out: &mut String) {
+    if b.len() == 13 && b[0] == AF_INET {
+        push_ip4_port(out, &b[1..5], le16(b, 5));
+        out.push_str("->");
+        push_ip4_port(out, &b[7..11], le16(b, 11));
+    } else {
+        out.push_str(&socktuple_string(b));
     }
 }
 

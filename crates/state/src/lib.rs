@@ -54,6 +54,7 @@ pub mod evtable;
 pub mod fd;
 mod parse;
 pub mod paths;
+mod pool;
 pub mod thread;
 
 use std::collections::HashMap;
@@ -188,6 +189,14 @@ pub struct StateStats {
     pub thread_drops: u64,
 }
 
+/// Interface addresses in the forms the tuple parsers compare.
+#[derive(Debug, Default)]
+pub(crate) struct IfaceAddrs {
+    pub(crate) v4: Vec<[u8; 4]>,
+    pub(crate) v4m: Vec<([u8; 4], [u8; 4])>,
+    pub(crate) v6: Vec<[u8; 16]>,
+}
+
 /// The state engine. See the [module documentation](self).
 #[derive(Debug, Default)]
 pub struct State {
@@ -198,6 +207,8 @@ pub struct State {
     groups: HashMap<u32, GroupInfo>,
     v4_ifaces: Vec<Ipv4Interface>,
     v6_ifaces: Vec<Ipv6Interface>,
+    /// The interfaces' addresses (and IPv4 netmasks) as the tuple parsers use them.
+    iface_addrs: IfaceAddrs,
     machine: Option<MachineInfo>,
     pending: Option<Metadata>,
     imported: bool,
@@ -209,6 +220,10 @@ pub struct State {
     last_event_ts: u64,
     container_thread: Option<Thread>,
     spare: Vec<thread::StoredEvent>,
+    /// Buffers of removed fds and threads.
+    pool: pool::Pool,
+    /// A path buffer of the parsers (the base directory of a relative path).
+    scratch: String,
     cur: Current,
     stats: StateStats,
     /// Host names and their addresses (`fd.*.name`).
@@ -240,6 +255,15 @@ impl State {
         if let Some(il) = &meta.interfaces {
             self.v4_ifaces = il.v4.clone();
             self.v6_ifaces = il.v6.clone();
+            self.iface_addrs = IfaceAddrs {
+                v4: il.v4.iter().map(|i| i.addr.octets()).collect(),
+                v4m: il
+                    .v4
+                    .iter()
+                    .map(|i| (i.addr.octets(), i.netmask.octets()))
+                    .collect(),
+                v6: il.v6.iter().map(|i| i.addr.octets()).collect(),
+            };
         }
         self.machine = meta.machine.clone();
         self.pending = Some(meta);
@@ -503,8 +527,9 @@ impl State {
             };
             if let Some(t) = owner.and_then(|o| self.threads.get_mut(&o)) {
                 for fd in &self.fds_to_remove {
-                    if t.fds.remove(fd).is_some() {
+                    if let Some(f) = t.fds.remove(fd) {
                         self.stats.fds_removed += 1;
+                        self.pool.put_fd(f);
                     }
                 }
             }
@@ -672,12 +697,13 @@ impl State {
                 m.nchilds = m.nchilds.saturating_sub(1);
             }
         }
-        if let Some(t) = self.threads.remove(&tid) {
+        if let Some(mut t) = self.threads.remove(&tid) {
             self.stats.threads_removed += 1;
             self.stats.fds_removed += t.fds.len() as u64;
-            if let Some(ev) = t.lastevent {
+            if let Some(ev) = t.lastevent.take() {
                 self.recycle(ev);
             }
+            self.pool.put_thread(t);
         }
         if nchilds != 0 {
             // recreate_child_dependencies
@@ -703,13 +729,20 @@ impl State {
 
     /// `get_cwd`: the working directory of the process.
     fn cwd(&mut self, tid: i64) -> String {
+        let mut out = String::new();
+        self.cwd_into(tid, &mut out);
+        out
+    }
+
+    /// [`cwd`](Self::cwd), appended to `out`.
+    fn cwd_into(&mut self, tid: i64, out: &mut String) {
         match self.main_thread(tid) {
-            Some(m) => self
-                .threads
-                .get(&m)
-                .map(|t| t.cwd.clone())
-                .unwrap_or_default(),
-            None => "./".to_string(),
+            Some(m) => {
+                if let Some(t) = self.threads.get(&m) {
+                    out.push_str(&t.cwd);
+                }
+            }
+            None => out.push_str("./"),
         }
     }
 
@@ -732,11 +765,44 @@ impl State {
     /// follows once the thread is in the table.
     fn resolve_container(&mut self, t: &mut Thread) {
         t.container_id.clear();
-        if let Some((id, ty)) = container::container_of_cgroups(&t.cgroups) {
-            self.containers
-                .entry(id.clone())
-                .or_insert_with(|| Container::empty(&id, ty));
-            t.container_id = id;
+        if let Some((id, ty)) = container::container_id_in_cgroups(&t.cgroups) {
+            if !self.containers.contains_key(id) {
+                self.containers
+                    .insert(id.to_string(), Container::empty(id, ty));
+            }
+            t.container_id.push_str(id);
+        }
+    }
+
+    /// [`Thread::set_cgroups`] in the pool's buffers.
+    fn set_cgroups_pooled<'a>(
+        pool: &mut pool::Pool,
+        t: &mut Thread,
+        items: impl IntoIterator<Item = &'a [u8]>,
+    ) {
+        pool.clear_pairs(&mut t.cgroups);
+        for item in items {
+            let Some(sep) = item.iter().rposition(|&b| b == b'=') else {
+                return;
+            };
+            let mut subsys = pool.string();
+            pool::push_lossy(&mut subsys, &item[..sep]);
+            if let Some(p) = subsys.find("_cgroup") {
+                subsys.replace_range(p..p + 7, "");
+            }
+            let renamed = match subsys.as_str() {
+                "perf" => Some("perf_event"),
+                "mem" => Some("memory"),
+                "io" => Some("blkio"),
+                _ => None,
+            };
+            if let Some(r) = renamed {
+                subsys.clear();
+                subsys.push_str(r);
+            }
+            let mut path = pool.string();
+            pool::push_lossy(&mut path, &item[sep + 1..]);
+            t.cgroups.push((subsys, path));
         }
     }
 

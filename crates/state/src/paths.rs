@@ -95,18 +95,33 @@ fn copy_and_sanitize(out: &mut Vec<u8>, path: &[u8]) {
 /// included, counts for the size limit as in libsinsp); an empty `path` is treated as
 /// absolute. Returns the result and whether `path` was relative.
 pub fn concatenate(base: &[u8], path: &[u8]) -> (String, bool) {
+    let mut out = String::new();
+    let relative = concatenate_into(base, path, &mut out);
+    (out, relative)
+}
+
+/// [`concatenate`] into `out` (replacing its contents, reusing its buffer); returns
+/// whether `path` was relative.
+pub fn concatenate_into(base: &[u8], path: &[u8], out: &mut String) -> bool {
+    out.clear();
     if MAX_PATH < base.len() + path.len() + 1 {
-        return (PATH_TOO_LONG.to_string(), false);
+        out.push_str(PATH_TOO_LONG);
+        return false;
     }
-    let mut out = Vec::with_capacity(base.len() + path.len());
+    let mut v = std::mem::take(out).into_bytes();
+    v.reserve(base.len() + path.len());
     let relative = !path.is_empty() && path[0] != b'/';
     if relative {
-        out.extend_from_slice(base);
+        v.extend_from_slice(base);
     }
-    copy_and_sanitize(&mut out, path);
+    copy_and_sanitize(&mut v, path);
     // Every byte written is printable ASCII (invalid ones became '.'), except those of
     // `base`, which come from earlier (already sanitised) state.
-    (String::from_utf8_lossy(&out).into_owned(), relative)
+    *out = match String::from_utf8(v) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    relative
 }
 
 /// [`concatenate`] for text paths (the NUL libsinsp counts is added).

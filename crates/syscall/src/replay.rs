@@ -7,9 +7,11 @@ use falcoc_engine::Alert;
 use falcoc_scap::{EventBatch, EventRef, Reader, ScapError};
 use falcoc_state::{State, StateOptions};
 
-/// Full batches queued between the threads (so at most `QUEUED + 2` batches exist, each
-/// holding one reader window).
+/// Full batches queued between the threads.
 const QUEUED: usize = 4;
+/// Batches in circulation (each holds one reader window): the queue, the one being
+/// replayed and the one being filled.
+const POOL: usize = QUEUED + 2;
 
 /// The reading thread: fills batches (reusing those given back on `empty`; each takes
 /// over the reader's window, so events are not copied) and sends them, then the read
@@ -20,8 +22,21 @@ fn read_batches(
     full: &mpsc::SyncSender<Result<EventBatch, ScapError>>,
     empty: &mpsc::Receiver<EventBatch>,
 ) {
+    let mut made = 0;
     loop {
-        let mut batch = empty.try_recv().unwrap_or_default();
+        // A spare batch back from the replay thread, a new one while fewer than the
+        // pool's size exist, else wait for one (so memory stays at `POOL` windows).
+        let mut batch = match empty.try_recv() {
+            Ok(b) => b,
+            Err(_) if made < POOL => {
+                made += 1;
+                EventBatch::new()
+            }
+            Err(_) => match empty.recv() {
+                Ok(b) => b,
+                Err(_) => return,
+            },
+        };
         let read = reader.next_batch(&mut batch);
         let end = batch.is_empty();
         if !end && full.send(Ok(batch)).is_err() {

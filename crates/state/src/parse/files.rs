@@ -7,16 +7,25 @@ use super::*;
 impl State {
     /// `parse_dirfd`: the directory a relative path of an `*at` call is relative to.
     pub(super) fn dirfd_base(&mut self, tid: i64, name: &[u8], dirfd: i64) -> String {
+        let mut out = String::new();
+        self.dirfd_base_into(tid, name, dirfd, &mut out);
+        out
+    }
+
+    /// [`dirfd_base`](Self::dirfd_base) into `out` (replaced).
+    pub(super) fn dirfd_base_into(&mut self, tid: i64, name: &[u8], dirfd: i64, out: &mut String) {
+        out.clear();
         if name.first() == Some(&b'/') {
-            ".".to_string()
+            out.push('.');
         } else if dirfd == PPM_AT_FDCWD {
-            self.cwd(tid)
+            self.cwd_into(tid, out);
         } else {
-            match self.fd(tid, dirfd).map(|f| format!("{}/", f.name)) {
-                None => "<UNKNOWN>".to_string(),
-                Some(base) => {
+            match self.fd(tid, dirfd) {
+                None => out.push_str("<UNKNOWN>"),
+                Some(f) => {
+                    out.push_str(&f.name);
+                    out.push('/');
                     self.cur.fd = Some(dirfd);
-                    base
                 }
             }
         }
@@ -28,9 +37,11 @@ impl State {
         };
         let code = evt.code;
         let fd = int(evt.raw(0));
-        let (name, flags, base, dev): (Vec<u8>, u32, String, u32) = match code {
+        // The base directory goes to the scratch buffer (taken out while the parsers run).
+        let mut base = std::mem::take(&mut self.scratch);
+        let (name, flags, dev): (&[u8], u32, u32) = match code {
             3 | 59 => {
-                let mut name = evt.raw(1).to_vec();
+                let mut name = evt.raw(1);
                 let mut flags = if code == 3 {
                     uint(evt.raw(2)) as u32
                 } else {
@@ -46,26 +57,29 @@ impl State {
                 if let Some(e) = enter.filter(|e| e.count() >= min) {
                     let en = e.raw(0);
                     if !en.is_empty() && cstr(en) != b"(NULL)" {
-                        name = en.to_vec();
+                        name = en;
                         flags = if code == 3 { uint(e.raw(1)) as u32 } else { 0 };
                     }
                 }
-                (name, flags, self.cwd(tid), dev)
+                base.clear();
+                self.cwd_into(tid, &mut base);
+                (name, flags, dev)
             }
             103 => {
                 let Some(e) = enter else {
                     // libsinsp reads the (missing) enter event anyway; without it the
                     // path is unknown.
+                    self.scratch = base;
                     return;
                 };
-                let name = e.raw(1).to_vec();
+                let name = e.raw(1);
                 let flags = uint(e.raw(2)) as u32;
                 let dirfd = int(e.raw(0));
-                let base = self.dirfd_base(tid, &name, dirfd);
-                (name, flags, base, 0)
+                self.dirfd_base_into(tid, name, dirfd, &mut base);
+                (name, flags, 0)
             }
             _ => {
-                let mut name = evt.raw(2).to_vec();
+                let mut name = evt.raw(2);
                 let mut flags = uint(evt.raw(3)) as u32;
                 let mut dirfd = int(evt.raw(1));
                 let dev = if code == 307 && evt.count() > 5 {
@@ -76,38 +90,40 @@ impl State {
                 if let Some(e) = enter.filter(|e| e.count() >= 3) {
                     let en = e.raw(1);
                     if !en.is_empty() && cstr(en) != b"(NULL)" {
-                        name = en.to_vec();
+                        name = en;
                         flags = uint(e.raw(2)) as u32;
                         dirfd = int(e.raw(0));
                     }
                 }
-                let base = self.dirfd_base(tid, &name, dirfd);
-                (name, flags, base, dev)
+                self.dirfd_base_into(tid, name, dirfd, &mut base);
+                (name, flags, dev)
             }
         };
-        if fd < 0 {
-            return;
+        if fd >= 0 {
+            let mut f = self.pool.fd(if flags & PPM_O_DIRECTORY != 0 {
+                FdType::Directory
+            } else {
+                FdType::FileV2
+            });
+            concatenate_into(base.as_bytes(), name, &mut f.name);
+            f.open_flags = flags;
+            f.dev = dev;
+            self.add_fd(tid, fd, f, false);
         }
-        let (full, _) = concatenate(base.as_bytes(), &name);
-        let mut f = Fd::new(if flags & PPM_O_DIRECTORY != 0 {
-            FdType::Directory
-        } else {
-            FdType::FileV2
-        });
-        f.open_flags = flags;
-        f.dev = dev;
-        f.name = full;
-        self.add_fd(tid, fd, f, false);
+        self.scratch = base;
     }
 
     /// The full path of an open-family exit event whose fd was not created (libsinsp
     /// `extract_fdname_from_creator` for `openat`, and the fd name of opens).
     pub fn openat_failed_path(&mut self, evt: &EventRef<'_>) -> Option<String> {
         let tid = self.evt_tid()?;
-        let name = evt.raw(2).to_vec();
+        let name = evt.raw(2);
         let dirfd = int(evt.raw(1));
-        let base = self.dirfd_base(tid, &name, dirfd);
-        Some(concatenate(base.as_bytes(), &name).0)
+        let mut base = std::mem::take(&mut self.scratch);
+        self.dirfd_base_into(tid, name, dirfd, &mut base);
+        let full = concatenate(base.as_bytes(), name).0;
+        self.scratch = base;
+        Some(full)
     }
 
     pub(super) fn set_cwd(&mut self, tid: i64, path: &[u8]) {

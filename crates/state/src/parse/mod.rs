@@ -8,7 +8,8 @@ mod process;
 use super::container::Container;
 use super::evtable::{self, EventDesc, EF_READS_FROM_FD, EF_SKIPPARSERESET, EF_USES_FD};
 use super::fd::{self, Fd, CANCELED_FD};
-use super::paths::{concatenate, MAX_PATH};
+use super::paths::{concatenate, concatenate_into, MAX_PATH};
+use super::pool::push_lossy;
 use super::thread::{self, StoredEvent, Thread};
 use super::{Current, LibsVersion, State, ThreadRef};
 use falcoc_scap::{EventRef, FdType, AF_INET, AF_INET6, AF_UNIX};
@@ -166,7 +167,7 @@ impl State {
                     // The replaced entry takes the new one's "old name": empty for a
                     // fresh fd, its own name for a copy.
                     self.cur.name_changed = !copied && !new.name.is_empty();
-                    *old = new;
+                    self.pool.put_fd(std::mem::replace(old, new));
                     added = true;
                 }
             }

@@ -291,7 +291,7 @@ impl State {
         if tuple.is_empty() {
             return;
         }
-        let mut f = Fd::new(FdType::Unknown);
+        let mut f = self.pool.fd(FdType::Unknown);
         match tuple[0] {
             AF_INET if tuple.len() >= 13 => {
                 set_ipv4_addresses_and_ports(&mut f, tuple, false);
@@ -314,9 +314,12 @@ impl State {
                 f.ty = FdType::UnixSock;
                 f.sock.set_unix(uint(&tuple[1..9]), uint(&tuple[9..17]));
             }
-            _ => return,
+            _ => {
+                self.pool.put_fd(f);
+                return;
+            }
         }
-        f.name = crate::fd::socktuple_string(tuple);
+        crate::fd::socktuple_into(tuple, &mut f.name);
         f.flags = fd::FLAG_ROLE_SERVER;
         f.set_connected();
         self.add_fd(tid, fdn, f, false);
@@ -347,16 +350,16 @@ impl State {
             }
             let needs_tuple = f.name.is_empty() || !f.is_tcp_socket();
             let reading = desc.flags & EF_READS_FROM_FD != 0;
-            let tuple: Option<Vec<u8>> = if reading {
+            let tuple: Option<&[u8]> = if reading {
                 match code {
-                    35 => Some(evt.raw(2).to_vec()),
-                    53 => Some(evt.raw(3).to_vec()),
+                    35 => Some(evt.raw(2)),
+                    53 => Some(evt.raw(3)),
                     _ => None,
                 }
             } else {
                 match code {
                     31 | 49 => match enter {
-                        Some(e) => Some(e.raw(2).to_vec()),
+                        Some(e) => Some(e.raw(2)),
                         None if needs_tuple => return,
                         None => None,
                     },
@@ -364,7 +367,7 @@ impl State {
                 }
             };
             if let Some(tuple) = tuple.filter(|_| needs_tuple) {
-                self.update_fd_from_tuple(tid, &tuple, reading);
+                self.update_fd_from_tuple(tid, tuple, reading);
             }
         } else if self.opts.track_connection_status {
             if let Some(f) = self.evt_fd_mut() {
@@ -383,18 +386,30 @@ impl State {
         let Some(fdn) = self.cur.fd else {
             return;
         };
-        let rendered = crate::fd::socktuple_string(tuple);
-        let v4: Vec<[u8; 4]> = self.v4_ifaces.iter().map(|i| i.addr.octets()).collect();
-        let v4m: Vec<([u8; 4], [u8; 4])> = self
-            .v4_ifaces
-            .iter()
-            .map(|i| (i.addr.octets(), i.netmask.octets()))
-            .collect();
-        let v6: Vec<[u8; 16]> = self.v6_ifaces.iter().map(|i| i.addr.octets()).collect();
+        // The interface addresses and the old name's buffer are taken out while the fd is
+        // borrowed.
+        let addrs = std::mem::take(&mut self.iface_addrs);
+        let mut old = std::mem::take(&mut self.scratch);
+        self.update_fd_from_tuple_with(tid, fdn, tuple, incoming, &addrs, &mut old);
+        self.iface_addrs = addrs;
+        self.scratch = old;
+    }
+
+    fn update_fd_from_tuple_with(
+        &mut self,
+        tid: i64,
+        fdn: i64,
+        tuple: &[u8],
+        incoming: bool,
+        addrs: &super::super::IfaceAddrs,
+        old: &mut String,
+    ) {
+        let (v4, v4m, v6) = (&addrs.v4, &addrs.v4m, &addrs.v6);
         let Some(f) = self.fd_mut(tid, fdn) else {
             return;
         };
-        let old = f.name.clone();
+        old.clear();
+        old.push_str(&f.name);
         let ok = match tuple[0] {
             AF_INET if tuple.len() >= 13 => {
                 if f.ty == FdType::Ipv4ServSock {
@@ -417,8 +432,9 @@ impl State {
                 f.ty = FdType::UnixSock;
                 f.sock.set_unix(uint(&tuple[1..9]), uint(&tuple[9..17]));
                 // libsinsp sets the path, then the rendered tuple parameter, as the name.
-                f.name = rendered;
-                self.cur.name_changed = f.name != old;
+                f.name.clear();
+                crate::fd::socktuple_into(tuple, &mut f.name);
+                self.cur.name_changed = f.name != *old;
                 return;
             }
             _ => false,
@@ -431,7 +447,7 @@ impl State {
         } else if f.ty == FdType::Ipv6Sock && f.sock.v6_proto() == fd::L4_UNKNOWN {
             f.sock.set_v6_proto(fd::L4_UDP);
         }
-        patch_incomplete_tuple(f, &v4, &v4m, &v6);
+        patch_incomplete_tuple(f, v4, v4m, v6);
         let ty = f.ty;
         let needs_guess = matches!(ty, FdType::Ipv4Sock | FdType::Ipv6Sock)
             && self.fd(tid, fdn).is_some_and(Fd::is_role_none);
@@ -463,11 +479,12 @@ impl State {
             if (incoming && f.is_role_client()) || (!incoming && f.is_role_server()) {
                 f.swap_addresses();
             }
-            f.name = f.socket_name();
+            f.set_socket_name();
         } else {
-            f.name = rendered;
+            f.name.clear();
+            crate::fd::socktuple_into(tuple, &mut f.name);
         }
-        self.cur.name_changed = f.name != old;
+        self.cur.name_changed = f.name != *old;
     }
 
     /// `is_bound_to_port`: an IPv4 socket of the thread's table with that destination

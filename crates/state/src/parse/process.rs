@@ -69,46 +69,43 @@ impl State {
             self.remove_thread(childtid, true);
             tid_collision = true;
         }
-        let mut t = Thread::blank(childtid);
+        let mut t = self.pool.thread(childtid);
         t.ptid = tid;
-        let exe = text(evt.raw(1));
+        let exe = cstr(evt.raw(1));
         let comm = if idx(desc, "comm").is_some() {
-            text(p("comm"))
+            cstr(p("comm"))
         } else {
-            exe.clone()
+            exe
         };
         if valid_parent {
             if let Some(pt) = self.threads.get(&tid) {
-                t.comm = pt.comm.clone();
-                t.exe = pt.exe.clone();
-                t.exepath = pt.exepath.clone();
+                // comm, exe and the arguments are the event's (set below).
+                t.exepath.push_str(&pt.exepath);
                 t.exe_writable = pt.exe_writable;
-                t.args = pt.args.clone();
-                t.root = pt.root.clone();
+                t.root.push_str(&pt.root);
                 t.sid = pt.sid;
                 t.vpgid = pt.vpgid;
                 t.tty = pt.tty;
                 t.loginuid = pt.loginuid;
                 if flags & thread::CL_CLONE_THREAD == 0 {
-                    t.env = pt.env.clone();
+                    self.pool.copy_list(&mut t.env, &pt.env);
                 }
             }
         } else {
             self.remove_thread(tid, true);
             tid_collision = true;
             if !self.get_thread(tid, true) {
+                self.pool.put_thread(t);
                 return;
             }
             // Offline there is no /proc: the parent is a placeholder again; use the event.
-            t.exe = exe.clone();
-            t.comm = comm.clone();
-            t.set_args(evt.raw(2));
-            let args = t.args.clone();
-            if let Some(pt) = self.thread_mut(tid) {
-                pt.comm = comm.clone();
-                pt.exe = exe.clone();
-                pt.exepath = String::new();
-                pt.args = args;
+            if let Some(pt) = self.threads.get_mut(&tid) {
+                pt.comm.clear();
+                push_lossy(&mut pt.comm, comm);
+                pt.exe.clear();
+                push_lossy(&mut pt.exe, exe);
+                pt.exepath.clear();
+                self.pool.fill_list(&mut pt.args, evt.raw(2));
             }
         }
         t.pid = int(evt.raw(4));
@@ -117,21 +114,26 @@ impl State {
             t.pid = childtid;
             if let Some(owner) = self.fd_owner(tid) {
                 if let Some(pt) = self.threads.get(&owner) {
-                    t.fds = pt.fds.clone();
-                    self.stats.fds_added += t.fds.len() as u64;
-                    for f in t.fds.values_mut() {
-                        f.flags |= fd::FLAG_IS_CLONED;
+                    t.fds.reserve(pt.fds.len());
+                    for (&n, f) in &pt.fds {
+                        let mut c = self.pool.fd_copy(f);
+                        c.flags |= fd::FLAG_IS_CLONED;
+                        t.fds.insert(n, c);
                     }
+                    self.stats.fds_added += t.fds.len() as u64;
                 }
             }
-            t.cwd = self.cwd(tid);
+            t.cwd.clear();
+            self.cwd_into(tid, &mut t.cwd);
         }
         if is_inverted {
             t.flags |= thread::CL_CLONE_INVERTED;
         }
-        t.exe = exe;
-        t.comm = comm;
-        t.set_args(evt.raw(2));
+        t.exe.clear();
+        push_lossy(&mut t.exe, exe);
+        t.comm.clear();
+        push_lossy(&mut t.comm, comm);
+        self.pool.fill_list(&mut t.args, evt.raw(2));
         t.fdlimit = int(evt.raw(7));
         if code != 15 {
             t.pf = [uint(evt.raw(8)), uint(evt.raw(9))];
@@ -152,7 +154,7 @@ impl State {
         }
         let has_cgroups = idx(desc, "cgroups").is_some();
         if has_cgroups {
-            t.set_cgroups(thread_items(p("cgroups")));
+            State::set_cgroups_pooled(&mut self.pool, &mut t, thread_items(p("cgroups")));
             self.resolve_container(&mut t);
         }
         t.clone_ts = evt.ts;
@@ -182,57 +184,56 @@ impl State {
             return;
         };
         let old_style = matches!(code, 13 | 155 | 173);
-        let exe = text(evt.raw(1));
-        let comm = if old_style {
-            exe.clone()
-        } else {
-            text(evt.raw(13))
-        };
+        let exe = cstr(evt.raw(1));
+        let comm = if old_style { exe } else { cstr(evt.raw(13)) };
         let nparams = evt.count();
-        let cwd_for_exepath = self
-            .threads
-            .get(&tid)
-            .map(|t| t.cwd.clone())
-            .unwrap_or_default();
-        let mut exepath: Option<String> = None;
+        // The executable path goes to the scratch buffer (taken out meanwhile).
+        let mut exepath = std::mem::take(&mut self.scratch);
+        exepath.clear();
+        let mut has_exepath = false;
         match (code, enter) {
             (289 | 293, Some(e)) => {
                 let f = e.raw(0);
-                exepath = Some(if cstr(f).starts_with(b"<NA>") {
-                    "<NA>".to_string()
+                has_exepath = true;
+                if cstr(f).starts_with(b"<NA>") {
+                    exepath.push_str("<NA>");
                 } else {
-                    concatenate(cwd_for_exepath.as_bytes(), f).0
-                });
+                    let cwd = self.threads.get(&tid).map_or("", |t| t.cwd.as_str());
+                    concatenate_into(cwd.as_bytes(), f, &mut exepath);
+                }
             }
             (331, Some(e)) => {
                 let dirfd = int(e.raw(0));
                 let path = e.raw(1);
+                has_exepath = true;
                 if cstr(path).starts_with(b"<NA>") {
-                    exepath = Some("<NA>".to_string());
+                    exepath.push_str("<NA>");
                 } else {
                     let flags = uint(e.raw(2)) as u32;
                     let sdir = self.dirfd_base(tid, path, dirfd);
-                    let path: Vec<u8> =
-                        if flags & PPM_EXVAT_AT_EMPTY_PATH != 0 && cstr(path).is_empty() {
-                            let mut v = sdir.as_bytes().to_vec();
-                            v.push(0);
-                            v
-                        } else {
-                            path.to_vec()
-                        };
-                    exepath = Some(concatenate(sdir.as_bytes(), &path).0);
+                    if flags & PPM_EXVAT_AT_EMPTY_PATH != 0 && cstr(path).is_empty() {
+                        let mut v = sdir.as_bytes().to_vec();
+                        v.push(0);
+                        concatenate_into(sdir.as_bytes(), &v, &mut exepath);
+                    } else {
+                        concatenate_into(sdir.as_bytes(), path, &mut exepath);
+                    }
                 }
             }
             _ => {}
         }
         let mut resolve = false;
         {
-            let Some(t) = self.thread_mut(tid) else {
+            let Some(t) = self.threads.get_mut(&tid) else {
+                self.scratch = exepath;
                 return;
             };
-            t.exe = exe;
-            t.comm = comm;
-            t.set_args(evt.raw(2));
+            let pool = &mut self.pool;
+            t.exe.clear();
+            push_lossy(&mut t.exe, exe);
+            t.comm.clear();
+            push_lossy(&mut t.comm, comm);
+            pool.fill_list(&mut t.args, evt.raw(2));
             t.pid = int(evt.raw(4));
             if t.ptid == -1 {
                 t.ptid = int(evt.raw(5));
@@ -247,11 +248,11 @@ impl State {
                 ];
             }
             match code {
-                173 => t.set_env(evt.raw(13)),
-                215 => t.set_env(evt.raw(14)),
+                173 => pool.fill_env(&mut t.env, evt.raw(13)),
+                215 => pool.fill_env(&mut t.env, evt.raw(14)),
                 231 | 283 | 289 | 293 | 331 => {
-                    t.set_env(evt.raw(15));
-                    t.set_cgroups(thread_items(evt.raw(14)));
+                    pool.fill_env(&mut t.env, evt.raw(15));
+                    State::set_cgroups_pooled(pool, t, thread_items(evt.raw(14)));
                     resolve = true;
                 }
                 _ => {}
@@ -259,8 +260,9 @@ impl State {
             if matches!(code, 283 | 289 | 293 | 331) {
                 t.tty = uint(evt.raw(16)) as u32;
             }
-            if let Some(p) = exepath {
-                t.exepath = p;
+            if has_exepath {
+                t.exepath.clear();
+                t.exepath.push_str(&exepath);
             }
             if matches!(code, 293 | 331) {
                 t.vpgid = int(evt.raw(17));
@@ -284,6 +286,7 @@ impl State {
                     | thread::CL_CLONE_INVERTED);
             t.flags = thread::CL_ACTIVE | keep | thread::CL_NAME_CHANGED;
         }
+        self.scratch = exepath;
         if resolve {
             if let Some(mut t) = self.threads.remove(&tid) {
                 self.resolve_container(&mut t);
@@ -397,14 +400,12 @@ impl State {
 }
 
 /// The items of a NUL-separated buffer (cgroups).
-pub(super) fn thread_items(raw: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
+pub(super) fn thread_items(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut off = 0;
-    while off < raw.len() {
-        let rest = &raw[off..];
+    std::iter::from_fn(move || {
+        let rest = raw.get(off..).filter(|r| !r.is_empty())?;
         let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-        out.push(&rest[..end]);
         off += end + 1;
-    }
-    out
+        Some(&rest[..end])
+    })
 }
