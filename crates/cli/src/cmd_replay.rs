@@ -142,7 +142,13 @@ pub fn run(args: ReplayArgs) -> u8 {
         hostname: options.hostname.clone(),
     };
     let rules = loaded.rules;
-    let mut engine = match Engine::new(rules, options) {
+    // Syscall rules are specialised per event code as they are compiled.
+    let built = if k8s {
+        Engine::new(rules, options)
+    } else {
+        Engine::with_facts(rules, options, &syscall_options(timezone).code_facts())
+    };
+    let mut engine = match built {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

@@ -297,8 +297,11 @@ pub struct Engine {
     /// Per event code, the active rules registered under it, in evaluation order, each
     /// with the index of its code in `codes`.
     by_code: Vec<Box<[(u32, u32)]>>,
-    /// The codes `by_code` runs: each rule's own (index = rule), then specialised ones.
+    /// The codes `by_code` runs: each rule's own (index = rule) or, once specialised,
+    /// the whole and specialised conditions the codes need.
     codes: Vec<RuleCode>,
+    /// Whether [`Engine::specialize`] ran.
+    specialized: bool,
     matching: RuleMatching,
     hostname: String,
     skipped: Vec<String>,
@@ -312,6 +315,24 @@ impl Engine {
     /// returns them). Fails when a rule output with its `append_output` formats does not
     /// compile.
     pub fn new(rules: Vec<CompiledRule>, options: EngineOptions) -> Result<Engine, EngineError> {
+        Engine::build(rules, options, None)
+    }
+
+    /// [`Engine::new`] with the rules specialised per event code by what the source
+    /// knows of each code ([`Engine::specialize`]), the tables built once.
+    pub fn with_facts(
+        rules: Vec<CompiledRule>,
+        options: EngineOptions,
+        facts: &dyn CodeFacts,
+    ) -> Result<Engine, EngineError> {
+        Engine::build(rules, options, Some(facts))
+    }
+
+    fn build(
+        mut rules: Vec<CompiledRule>,
+        options: EngineOptions,
+        facts: Option<&dyn CodeFacts>,
+    ) -> Result<Engine, EngineError> {
         let source = options.source.as_str();
         let is_syscall = source == SYSCALL_SOURCE;
         let skipped = rules
@@ -350,14 +371,44 @@ impl Engine {
                 matches: 0,
             });
         }
-        let program = RuleSetProgram::new(chosen.iter().copied());
+        // With facts, `specialize` below compiles the conditions (once).
+        let program = match facts {
+            Some(_) => RuleSetProgram {
+                tables: Tables::default(),
+                rules: chosen
+                    .iter()
+                    .map(|r| RuleProgram {
+                        name: r.name.clone(),
+                        source: r.source.clone(),
+                        event_codes: r.event_codes.clone(),
+                        code: RuleCode::default(),
+                    })
+                    .collect(),
+            },
+            None => RuleSetProgram::new(chosen.iter().copied()),
+        };
         let vm = Vm::new(&program.tables);
         let codes = program.rules.iter().map(|r| r.code.clone()).collect();
-        Ok(Engine {
+        // The conditions move out of the rules (no longer needed there).
+        let mut conds = Vec::with_capacity(order.len());
+        for &i in &order {
+            if let Some(r) = rules.get_mut(i) {
+                let span = r.checked.cond.span;
+                conds.push(std::mem::replace(
+                    &mut r.checked.cond,
+                    Cond {
+                        kind: falcoc_compiler::ir::CondKind::Const(false),
+                        span,
+                    },
+                ));
+            }
+        }
+        let mut engine = Engine {
             active,
             program,
             vm,
-            conds: chosen.iter().map(|r| r.checked.cond.clone()).collect(),
+            conds,
+            specialized: false,
             by_code: by_code
                 .into_iter()
                 .map(|l| l.into_iter().map(|k| (k, k)).collect())
@@ -368,7 +419,16 @@ impl Engine {
             skipped,
             stats: EngineStats::default(),
             profiler: None,
-        })
+        };
+        if let Some(f) = facts {
+            engine.specialize(f);
+        }
+        Ok(engine)
+    }
+
+    /// Whether the rules are specialised per event code ([`Engine::specialize`]).
+    pub fn specialized(&self) -> bool {
+        self.specialized
     }
 
     /// Specialises the rules per event code with what the source knows of each code
@@ -379,7 +439,9 @@ impl Engine {
     /// [`FieldSource::extract`] change, so call it before resolving them (field plans).
     pub fn specialize(&mut self, facts: &dyn CodeFacts) {
         let mut b = Builder::new();
-        let mut codes: Vec<RuleCode> = self.conds.iter().map(|c| b.add(c)).collect();
+        let mut codes: Vec<RuleCode> = Vec::new();
+        // Each rule's whole condition, compiled when a code needs it.
+        let mut whole: Vec<Option<u32>> = vec![None; self.conds.len()];
         let mut by_code: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.by_code.len()];
         let mut vm = Vm::new(&Tables::default());
         // The codes each rule is registered under.
@@ -400,8 +462,19 @@ impl Engine {
                 let Some(out) = by_code.get_mut(code) else {
                     continue;
                 };
+                let mut whole_code = || match whole.get(k).copied().flatten() {
+                    Some(i) => i,
+                    None => {
+                        codes.push(b.add(cond));
+                        let i = (codes.len() - 1) as u32;
+                        if let Some(w) = whole.get_mut(k) {
+                            *w = Some(i);
+                        }
+                        i
+                    }
+                };
                 if rf.is_empty() {
-                    out.push((k as u32, k as u32));
+                    out.push((k as u32, whole_code()));
                     continue;
                 }
                 let decided = rf.decide(code as u16, facts, &mut vm);
@@ -409,7 +482,7 @@ impl Engine {
                     Some((_, s)) => *s,
                     None => {
                         let s = if decided.iter().all(Option::is_none) {
-                            Some(k as u32)
+                            Some(whole_code())
                         } else {
                             let folded = rf.fold(cond, &decided);
                             match folded.kind {
@@ -434,9 +507,12 @@ impl Engine {
             .program
             .rules
             .drain(..)
-            .zip(codes.iter())
-            .map(|(r, code)| RuleProgram {
-                code: code.clone(),
+            .zip(&whole)
+            .map(|(r, w)| RuleProgram {
+                code: w
+                    .and_then(|i| codes.get(i as usize))
+                    .cloned()
+                    .unwrap_or_default(),
                 ..r
             })
             .collect();
@@ -444,6 +520,7 @@ impl Engine {
         self.vm = Vm::new(&self.program.tables);
         self.codes = codes;
         self.by_code = by_code.into_iter().map(Vec::into_boxed_slice).collect();
+        self.specialized = true;
     }
 
     /// Starts (and resets) or stops the per-rule profile (see [`profile`]).

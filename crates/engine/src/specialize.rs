@@ -22,7 +22,8 @@ pub trait CodeFacts {
 
     /// `field` as every event of code `code` has it: `Some(true)` with its values pushed
     /// into `out` (empty when called), `Some(false)` when it is missing on all of them,
-    /// `None` when it varies from event to event.
+    /// `None` when it varies from event to event. Only asked for fields
+    /// [`may_fix`](Self::may_fix) accepted.
     fn fixed(&self, code: u16, field: &FieldDesc, out: &mut Values) -> Option<bool>;
 }
 

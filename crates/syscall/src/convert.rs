@@ -186,12 +186,11 @@ impl CodeFacts for FixedNames {
     }
 
     fn fixed(&self, code: u16, field: &FieldDesc, out: &mut Values) -> Option<bool> {
-        if !self.may_fix(field) {
-            return None;
-        }
-        let table = match Field::resolve(&field.field, field.mode) {
-            Field::EvtType => &self.types,
-            _ => &self.dirs,
+        // Only asked for fields `may_fix` accepted.
+        let table = match field.field.field_name() {
+            "evt.type" => &self.types,
+            "evt.dir" => &self.dirs,
+            _ => return None,
         };
         out.push_str((*table.get(code as usize)?)?);
         Some(true)

@@ -7,7 +7,7 @@ use std::ops::{Deref, DerefMut};
 
 use falcoc_compiler::compile::CompiledRule;
 use falcoc_compiler::events::PPM_EVENT_MAX;
-use falcoc_engine::{Alert, Engine, EngineError, EngineOptions};
+use falcoc_engine::{Alert, CodeFacts, Engine, EngineError, EngineOptions};
 use falcoc_scap::{Event, EventRef};
 use rustc_hash::FxHashMap;
 
@@ -39,6 +39,16 @@ impl Default for SyscallOptions {
             },
             convert_events: true,
         }
+    }
+}
+
+impl SyscallOptions {
+    /// What the rules can know of syscall events from their code alone under these
+    /// options (`evt.type`, `evt.dir`, after conversion when it is on): build the engine
+    /// with [`Engine::with_facts`] and [`SyscallEngine::from_engine`] does not
+    /// specialise it again.
+    pub fn code_facts(&self) -> impl CodeFacts {
+        convert::FixedNames::new(self.convert_events)
     }
 }
 
@@ -84,7 +94,7 @@ impl SyscallEngine {
         syscall: SyscallOptions,
     ) -> Result<SyscallEngine, EngineError> {
         Ok(SyscallEngine::from_engine(
-            Engine::new(rules, options)?,
+            Engine::with_facts(rules, options, &syscall.code_facts())?,
             syscall,
         ))
     }
@@ -93,7 +103,9 @@ impl SyscallEngine {
     pub fn from_engine(mut engine: Engine, syscall: SyscallOptions) -> SyscallEngine {
         // Each rule's checks on `evt.type`/`evt.dir` decided per code (before the plan:
         // it rebuilds the tables).
-        engine.specialize(&convert::FixedNames::new(syscall.convert_events));
+        if !engine.specialized() {
+            engine.specialize(&convert::FixedNames::new(syscall.convert_events));
+        }
         let plan = FieldPlan::new(engine.tables());
         let params: BTreeSet<&str> = engine
             .fields_used()
