@@ -441,6 +441,12 @@ impl State {
     /// parent, stopping at an unknown parent, a tid of -1 or a loop.
     pub fn ancestors(&self, tid: i64) -> Vec<i64> {
         let mut out = Vec::new();
+        self.for_each_ancestor(tid, |a| out.push(a));
+        out
+    }
+
+    /// [`ancestors`](Self::ancestors) without the list: `f` gets each tid, in order.
+    pub fn for_each_ancestor(&self, tid: i64, mut f: impl FnMut(i64)) {
         let next = |t: i64| -> Option<i64> {
             let p = self.threads.get(&t)?.ptid;
             self.threads.contains_key(&p).then_some(p)
@@ -451,19 +457,18 @@ impl State {
             if s == -1 {
                 break;
             }
-            out.push(s);
+            f(s);
             slow = next(s);
             for _ in 0..2 {
                 fast = fast.and_then(next);
                 if let Some(sl) = slow {
                     let self_loop = self.threads.get(&sl).is_some_and(|t| t.tid == t.ptid);
                     if Some(sl) == fast || self_loop {
-                        return out;
+                        return;
                     }
                 }
             }
         }
-        out
     }
 
     /// Whether an IPv4 address (network order) is one of the host's (or, for a thread in a
@@ -720,11 +725,13 @@ impl State {
     /// The thread whose fd table `tid` uses (`get_fd_table`).
     fn fd_owner(&mut self, tid: i64) -> Option<i64> {
         let t = self.threads.get(&tid)?;
-        if t.shares_fds() {
-            self.main_thread(tid)
-        } else {
-            Some(tid)
+        // A main thread's table is its own (what `main_thread` finds, without a second
+        // lookup).
+        if !t.shares_fds() || t.is_main_thread() {
+            return Some(tid);
         }
+        let pid = t.pid;
+        self.get_thread(pid, true).then_some(pid)
     }
 
     /// `get_cwd`: the working directory of the process.
@@ -749,6 +756,20 @@ impl State {
     /// The working directory of `tid`'s process (`proc.cwd`).
     pub fn process_cwd(&mut self, tid: i64) -> String {
         self.cwd(tid)
+    }
+
+    /// [`process_cwd`](Self::process_cwd), borrowed.
+    pub fn process_cwd_ref(&mut self, tid: i64) -> &str {
+        match self.main_thread(tid) {
+            Some(m) => self.threads.get(&m).map_or("", |t| t.cwd.as_str()),
+            None => "./",
+        }
+    }
+
+    /// [`process_env`](Self::process_env), borrowed.
+    pub fn process_env_ref(&mut self, tid: i64) -> &[String] {
+        let m = self.main_thread(tid).unwrap_or(tid);
+        self.threads.get(&m).map_or(&[], |t| t.env.as_slice())
     }
 
     /// The environment of `tid`'s process (`get_env`).
@@ -786,9 +807,14 @@ impl State {
                 return;
             };
             let mut subsys = pool.string();
-            pool::push_lossy(&mut subsys, &item[..sep]);
-            if let Some(p) = subsys.find("_cgroup") {
-                subsys.replace_range(p..p + 7, "");
+            let name = &item[..sep];
+            // The first "_cgroup" is dropped (`cpuset_cgroup` → `cpuset`).
+            match name.windows(7).position(|w| w == b"_cgroup") {
+                Some(p) => {
+                    pool::push_lossy(&mut subsys, &name[..p]);
+                    pool::push_lossy(&mut subsys, &name[p + 7..]);
+                }
+                None => pool::push_lossy(&mut subsys, name),
             }
             let renamed = match subsys.as_str() {
                 "perf" => Some("perf_event"),

@@ -114,6 +114,17 @@ impl Values {
         self.push_bytes(s.as_bytes());
     }
 
+    /// Appends one string made of `parts` concatenated (no intermediate string).
+    #[inline]
+    pub fn push_concat<'a>(&mut self, parts: impl IntoIterator<Item = &'a str>) {
+        let start = self.bytes.len();
+        for p in parts {
+            self.bytes.extend_from_slice(p.as_bytes());
+        }
+        self.items
+            .push(Item::Bytes(start, self.bytes.len() - start));
+    }
+
     /// Appends an unsigned integer.
     #[inline]
     pub fn push_u64(&mut self, v: u64) {

@@ -413,25 +413,31 @@ impl State {
         let ts = evt.ts;
         let uses_fd = desc.flags & EF_USES_FD != 0;
         let is_enter = desc.direction == falcoc_compiler::events::Direction::Enter;
-        let Some(t) = self.thread_mut(tid) else {
+        let Some(t) = self.threads.get_mut(&tid) else {
             return;
         };
+        // One lookup of the thread: its own fd table is searched in the same borrow; a
+        // thread that uses its process's table goes through `fd_owner` as before.
+        let own_table = !t.shares_fds() || t.is_main_thread();
         if query_os {
             t.flags |= thread::CL_ACTIVE;
         }
         if is_enter {
             t.lastevent_fd = -1;
             t.lastevent_type = code as i32;
+            t.latency = 0;
+            t.last_enter_ts = ts;
             if uses_fd {
                 let fd = int(evt.raw(0));
                 t.lastevent_fd = fd;
-                if self.has_fd(tid, fd) {
+                let found = if own_table {
+                    fd >= 0 && t.fds.contains_key(&fd)
+                } else {
+                    self.has_fd(tid, fd)
+                };
+                if found {
                     self.cur.fd = Some(fd);
                 }
-            }
-            if let Some(t) = self.thread_mut(tid) {
-                t.latency = 0;
-                t.last_enter_ts = ts;
             }
             return;
         }
@@ -456,13 +462,19 @@ impl State {
             return;
         }
         if code == PPME_SYSCALL_COPY_FILE_RANGE_X {
-            let fd = int(evt.raw(1));
-            if let Some(t) = self.thread_mut(tid) {
-                t.lastevent_fd = fd;
-            }
+            t.lastevent_fd = int(evt.raw(1));
         }
-        let lfd = self.threads.get(&tid).map_or(-1, |t| t.lastevent_fd);
-        let Some(f) = self.fd_mut(tid, lfd) else {
+        let lfd = t.lastevent_fd;
+        let f = if own_table {
+            if lfd < 0 {
+                None
+            } else {
+                t.fds.get_mut(&lfd)
+            }
+        } else {
+            self.fd_mut(tid, lfd)
+        };
+        let Some(f) = f else {
             return;
         };
         let canceled = f.flags & fd::FLAG_CLOSE_CANCELED != 0;

@@ -43,7 +43,12 @@ impl<'a, 'e> Extractor<'a, 'e> {
         }
         if *field == F::FdUid {
             let l = last.unwrap_or_else(|| self.state.thread(tid).map_or(-1, |t| t.lastevent_fd));
-            out.push_str(&format!("{tid}{l}"));
+            let mut b = [0u8; 48];
+            let mut w = std::io::Cursor::new(&mut b[..]);
+            // 48 bytes hold two i64 in decimal.
+            let _ = std::io::Write::write_fmt(&mut w, format_args!("{tid}{l}"));
+            let n = w.position() as usize;
+            out.push_bytes(&b[..n]);
             return true;
         }
         // A connect exit that failed names the tuple of its parameters.
@@ -52,10 +57,14 @@ impl<'a, 'e> Extractor<'a, 'e> {
             && matches!(field, F::FdName | F::FdContainerName);
         let fdn = fdn.filter(|&n| !failed_connect && self.state.fd(tid, n).is_some());
         let Some(fdn) = fdn else {
-            let container_id = self
-                .thread()
-                .map(|t| t.container_id.clone())
-                .unwrap_or_default();
+            // Only the container fields need the id (no copy for the others).
+            let container_id = if matches!(field, F::FdContainerName | F::FdContainerDirectory) {
+                self.thread()
+                    .map(|t| t.container_id.clone())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
             return self.null_fd_field(field, &container_id, out);
         };
         // Borrowed, not cloned: the state is only read from here on.
@@ -70,7 +79,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
         match field {
             F::FdName => push_cstr(out, &f.name),
             F::FdNameRaw => push_cstr(out, &f.name),
-            F::FdContainerName => out.push_str(&format!("{}:{}", container_id, f.name)),
+            F::FdContainerName => out.push_concat([container_id, ":", f.name.as_str()]),
             F::FdType => match f.typestring() {
                 Some(t) => out.push_str(t),
                 None => return false,
@@ -96,7 +105,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     name
                 };
                 if *field == F::FdContainerDirectory {
-                    out.push_str(&format!("{container_id}:{d}"));
+                    out.push_concat([container_id, ":", d]);
                 } else {
                     out.push_str(d);
                 }
@@ -188,7 +197,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                         if matches!(field, F::FdLport | F::FdRport) {
                             out.push_u64(port as u64);
                         } else {
-                            out.push_str(&port.to_string());
+                            push_port_text(out, port);
                         }
                     }
                 }
@@ -211,7 +220,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if *field == F::FdCport {
                     out.push_u64(port as u64);
                 } else {
-                    out.push_str(&port.to_string());
+                    push_port_text(out, port);
                 }
             }
             F::FdSport | F::FdSproto => {
@@ -225,7 +234,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if *field == F::FdSport {
                     out.push_u64(port as u64);
                 } else if matches!(f.ty, FdType::Ipv4Sock | FdType::Ipv6Sock) {
-                    out.push_str(&port.to_string());
+                    push_port_text(out, port);
                 } else {
                     out.push_str("");
                 }
@@ -323,4 +332,20 @@ impl<'a, 'e> Extractor<'a, 'e> {
         }
         true
     }
+}
+
+/// A port as decimal text (the `*proto` fields' string form), without a new string.
+fn push_port_text(out: &mut Values, port: u16) {
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    let mut n = port;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_bytes(&digits[i..]);
 }

@@ -64,7 +64,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             AncOf::Pid => out.push_i64(t.pid),
             AncOf::Exe => out.push_str(&t.exe),
             AncOf::ExePath => out.push_str(&t.exepath),
-            AncOf::Cmdline => out.push_str(&t.cmdline()),
+            AncOf::Cmdline => push_cmdline(t, out),
         };
         match anc {
             Anc::Index(n) => {
@@ -87,11 +87,12 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     // The container event's placeholder has no parent in the table.
                     return true;
                 };
-                for a in self.state.ancestors(tid) {
-                    if let Some(t) = self.state.thread(a) {
+                let st = &*self.state;
+                st.for_each_ancestor(tid, |a| {
+                    if let Some(t) = st.thread(a) {
                         push(t, out);
                     }
-                }
+                });
                 true
             }
         }
@@ -164,22 +165,24 @@ impl<'a, 'e> Extractor<'a, 'e> {
         };
         match field {
             F::ProcCwd => {
-                let cwd = match tid_for_main {
-                    Some(t) => self.state.process_cwd(t),
-                    None => String::new(),
-                };
-                out.push_str(&cwd);
+                if let Some(t) = tid_for_main {
+                    out.push_str(self.state.process_cwd_ref(t));
+                } else {
+                    out.push_str("");
+                }
                 return true;
             }
             F::ProcEnv(key) => {
-                let env = match (tid_for_main, self.th(r)) {
-                    (Some(t), _) => self.state.process_env(t),
-                    (None, Some(t)) => t.env.clone(),
-                    _ => return false,
+                let env: &[String] = match tid_for_main {
+                    Some(t) => self.state.process_env_ref(t),
+                    None => match self.state.thread_of(r) {
+                        Some(t) => &t.env,
+                        None => return false,
+                    },
                 };
                 match key {
-                    None => out.push_str(&env.join(" ")),
-                    Some(k) => out.push_str(Thread::env_value(&env, k)),
+                    None => out.push_concat(joined(env)),
+                    Some(k) => out.push_str(Thread::env_value(env, k)),
                 }
                 return true;
             }
@@ -229,13 +232,14 @@ impl<'a, 'e> Extractor<'a, 'e> {
                             }
                         }
                         if let ThreadRef::Table(mt) = mr {
-                            for a in self.state.ancestors(mt) {
-                                if let Some(t) = self.state.thread(a) {
+                            let st = &*self.state;
+                            st.for_each_ancestor(mt, |a| {
+                                if let Some(t) = st.thread(a) {
                                     if is_shell(t) {
                                         res = Some(t.pid);
                                     }
                                 }
-                            }
+                            });
                         }
                         match res {
                             Some(p) => out.push_i64(p),
@@ -257,7 +261,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 };
                 match field {
                     F::ProcPName => out.push_str(&p.comm),
-                    F::ProcPCmdline => out.push_str(&p.cmdline()),
+                    F::ProcPCmdline => push_cmdline(p, out),
                     F::ProcPExe => out.push_str(&p.exe),
                     F::ProcPExePath => out.push_str(&p.exepath),
                     F::ProcPVPid => out.push_i64(p.vpid),
@@ -347,19 +351,16 @@ impl<'a, 'e> Extractor<'a, 'e> {
             F::ProcExe => out.push_str(&t.exe),
             F::ProcName => out.push_str(&t.comm),
             F::ProcExePath => out.push_str(&t.exepath),
-            F::ProcArgs => out.push_str(&t.args_line()),
+            F::ProcArgs => out.push_concat(joined(&t.args)),
             F::ProcArgsIndex(i) => match usize::try_from(*i).ok().and_then(|i| t.args.get(i)) {
                 Some(a) => out.push_str(a),
                 None => return false,
             },
-            F::ProcCmdline => out.push_str(&t.cmdline()),
+            F::ProcCmdline => push_cmdline(t, out),
             F::ProcCmdNArgs => out.push_u64(t.args.len() as u64),
             F::ProcCmdLenArgs => out.push_u64(t.args.iter().map(|a| a.len() as u64).sum()),
             F::ProcExeline => {
-                let mut s = t.exe.clone();
-                s.push(' ');
-                s.push_str(&t.args_line());
-                out.push_str(&s);
+                out.push_concat([t.exe.as_str(), " "].into_iter().chain(joined(&t.args)))
             }
             F::ProcTty => out.push_u64(t.tty as u64),
             F::ProcVPid => {
@@ -436,4 +437,19 @@ impl<'a, 'e> Extractor<'a, 'e> {
         }
         true
     }
+}
+
+/// The items of `list` with a blank between each two (`proc.args`).
+fn joined(list: &[String]) -> impl Iterator<Item = &str> {
+    list.iter()
+        .enumerate()
+        .flat_map(|(i, a)| [if i == 0 { "" } else { " " }, a.as_str()])
+}
+
+/// `populate_cmdline` (comm, then each argument after a blank) as one value, without an
+/// intermediate string ([`Thread::cmdline`]).
+fn push_cmdline(t: &Thread, out: &mut Values) {
+    out.push_concat(
+        std::iter::once(t.comm.as_str()).chain(t.args.iter().flat_map(|a| [" ", a.as_str()])),
+    );
 }
