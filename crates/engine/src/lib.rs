@@ -26,6 +26,10 @@
 //!   the event codes its condition can match plus `asyncevent`; an event only runs the
 //!   rules registered under its code, in evaluation order, and stops at the first match
 //!   unless `rule_matching` is `all`;
+//! * with what the source knows of each code ([`CodeFacts`]: for syscall events
+//!   `evt.type` and `evt.dir`, [`Engine::with_facts`]), each rule **specialised per
+//!   code**: the checks the code decides are folded away, and a rule the code makes
+//!   false is not registered under it;
 //! * each rule's **output**: the rule `output` with the matching `append_output` formats
 //!   appended (`suggested_output` adds the fields the loaded plugins suggest, such as the
 //!   container plugin's `container_id=%container.id …`), compiled into text pieces and
