@@ -367,6 +367,9 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if *i < 0 || *i as usize >= evt.nparams() {
                     return false;
                 }
+                if render::push_param_best(evt, *i as usize, out) {
+                    return true;
+                }
                 match self.param_text(*i as usize) {
                     Some(t) => push_cstr(out, &t.best()),
                     None => return false,
@@ -378,6 +381,9 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 };
                 if i >= evt.nparams() {
                     return false;
+                }
+                if render::push_param_best(evt, i, out) {
+                    return true;
                 }
                 match self.param_text(i) {
                     Some(t) => push_cstr(out, &t.best()),

@@ -5,6 +5,7 @@
 use std::net::Ipv4Addr;
 
 use falcoc_compiler::fields::{FieldType, PrintFormat};
+use falcoc_engine::vm::Values;
 
 use falcoc_scap::EventRef;
 use falcoc_state::evtable::{self, ParamDesc};
@@ -76,6 +77,110 @@ pub fn flag_names(value: u32, table: &[(&str, u32)]) -> String {
         out.push_str(name);
     }
     out
+}
+
+/// [`flag_names`] as parts (names and `|` separators) handed to `part` in order.
+fn flag_name_parts<'t>(value: u32, table: &[(&'t str, u32)], mut part: impl FnMut(&'t str)) {
+    let mut sep = "";
+    let mut val = value;
+    let mut stopped = None;
+    for &(name, flag) in table {
+        if flag == value {
+            stopped = Some(name);
+            break;
+        }
+        if (flag == 0 && value == 0) || (flag != 0 && val & flag == flag && val != 0) {
+            part(sep);
+            part(name);
+            sep = "|";
+            val &= !flag;
+        }
+    }
+    if let Some(name) = stopped {
+        part(sep);
+        part(name);
+    }
+}
+
+/// Pushes the text `evt.arg` gives for parameter `i` (the resolved form, else the plain
+/// one; cut at a NUL) for the common parameter types, without building strings: flags,
+/// C strings and decimal integers. `false` (nothing pushed) for the other types and a
+/// missing parameter: the caller goes through [`param_text`].
+pub fn push_param_best(evt: &EventRef<'_>, i: usize, out: &mut Values) -> bool {
+    let Some(p) = evt.param(i) else {
+        return false;
+    };
+    let raw = p.raw();
+    let Some(d) = param_desc(evt.code, i) else {
+        return false;
+    };
+    use FieldType as T;
+    match d.ty {
+        T::Flags8 | T::Flags16 | T::Flags32 | T::EnumFlags8 | T::EnumFlags16 | T::EnumFlags32 => {
+            let v = falcoc_state::parse_uint(raw) as u32;
+            let mut parts = [""; 64];
+            let mut n = 0;
+            let mut fits = true;
+            if let Some(t) = d.names {
+                flag_name_parts(v, t, |s| {
+                    if n < parts.len() {
+                        parts[n] = s;
+                        n += 1;
+                    } else {
+                        fits = false;
+                    }
+                });
+            }
+            if !fits {
+                return false;
+            }
+            if parts[..n].iter().any(|s| !s.is_empty()) {
+                out.push_concat(parts[..n].iter().copied());
+            } else {
+                push_decimal(out, i64::from(v));
+            }
+            true
+        }
+        T::Charbuf => match std::str::from_utf8(falcoc_state::parse_cstr(raw)) {
+            Ok(s) => {
+                out.push_str(s);
+                true
+            }
+            Err(_) => false,
+        },
+        T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::Uint8 | T::Uint16 | T::Uint64
+            if matches!(d.format, PrintFormat::Dec | PrintFormat::Na) =>
+        {
+            let v = match d.ty {
+                T::Int8 | T::Int16 | T::Int32 | T::Int64 => falcoc_state::parse_int(raw),
+                _ => falcoc_state::parse_uint(raw) as i64,
+            };
+            push_decimal(out, v);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Pushes `v` as decimal text (what `v.to_string()` gives), without a new string.
+fn push_decimal(out: &mut Values, v: i64) {
+    let mut b = [0u8; 20];
+    let mut i = b.len();
+    let neg = v < 0;
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        b[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        b[i] = b'-';
+    }
+    out.push_bytes(&b[i..]);
 }
 
 /// A byte buffer with unprintable bytes as `.` (`binary_buffer_to_string_dots`), cut to
@@ -398,6 +503,41 @@ pub fn param_text(
 mod tests {
     use super::*;
     use falcoc_scap::AF_INET;
+
+    #[test]
+    fn param_fast_path_gives_param_text_best() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/captures/synth_small.scap");
+        let Ok(bytes) = std::fs::read(&path) else {
+            eprintln!("note: {} missing", path.display());
+            return;
+        };
+        let mut r = falcoc_scap::Reader::new(&bytes[..]).unwrap();
+        let mut state = State::new(Default::default());
+        state.set_metadata(r.read_metadata().unwrap().clone());
+        let opts = RenderOptions::default();
+        let (mut fast, mut checked) = (Values::new(), 0);
+        while let Some(Ok(evt)) = r.next_event_ref() {
+            state.process(&evt);
+            for i in 0..evt.nparams() {
+                fast.clear();
+                if !push_param_best(&evt, i, &mut fast) {
+                    continue;
+                }
+                let want = param_text(&mut state, &evt, i, &opts).unwrap().best();
+                let want = want.split('\0').next().unwrap_or("");
+                assert_eq!(fast.len(), 1);
+                let got = falcoc_engine::values::render_values(
+                    &fast,
+                    FieldType::Charbuf,
+                    PrintFormat::Na,
+                );
+                assert_eq!(got.as_deref(), Some(want), "event {} param {i}", evt.num);
+                checked += 1;
+            }
+        }
+        assert!(checked > 1_000, "{checked}");
+    }
 
     #[test]
     fn flags_render_like_libsinsp() {
