@@ -409,8 +409,39 @@ impl Vm {
     }
 
     /// Computes expression `id` for the current event if not yet done; whether it is
-    /// present.
+    /// present. Fields (most expressions) are extracted here directly.
+    #[inline]
     fn ensure<S: FieldSource + ?Sized>(
+        &mut self,
+        tables: &Tables,
+        id: ExprId,
+        src: &mut S,
+    ) -> bool {
+        let i = id.0 as usize;
+        let generation = self.generation;
+        let Some(slot) = self.slots.get_mut(i) else {
+            return false;
+        };
+        if slot.generation == generation {
+            return slot.ok;
+        }
+        let Some(ExprNode::Field(fid)) = tables.exprs.get(i).map(|e| &e.node) else {
+            return self.ensure_expr(tables, id, src);
+        };
+        slot.values.clear();
+        let ok = match tables.fields.get(fid.0 as usize) {
+            Some(desc) => src.extract(*fid, desc, &mut slot.values),
+            None => false,
+        };
+        slot.generation = generation;
+        slot.ok = ok;
+        ok
+    }
+
+    /// [`ensure`](Self::ensure) for transformer expressions and literals (children
+    /// first).
+    #[inline(never)]
+    fn ensure_expr<S: FieldSource + ?Sized>(
         &mut self,
         tables: &Tables,
         id: ExprId,
