@@ -18,11 +18,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions};
 use falcoc_config::Config;
 use falcoc_engine::{EngineOptions, SHIPPED_CONFIG};
 use falcoc_scap::Reader;
+use falcoc_schema::fields::PluginProfile;
 use falcoc_state::{State, StateOptions};
 use falcoc_syscall::{SyscallEngine, SyscallOptions};
 

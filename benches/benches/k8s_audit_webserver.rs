@@ -21,11 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
 use falcoc_engine::{Engine, EngineOptions};
 use falcoc_k8saudit::{FieldOptions, K8S_AUDIT_SOURCE};
 use falcoc_outputs::{format_alert, FormatOptions};
+use falcoc_schema::fields::PluginProfile;
 use falcoc_webserver::{start, Pipeline, WebserverConfig};
 
 fn env_usize(name: &str, default: usize) -> usize {

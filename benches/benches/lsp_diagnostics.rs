@@ -16,8 +16,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use falcoc_benches::{corpus_root, newest};
-use falcoc_compiler::lints::{self, LintConfig};
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
+use falcoc_lints::{self as lints, LintConfig};
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
 use std::hint::black_box;

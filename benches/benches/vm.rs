@@ -31,12 +31,12 @@ use std::net::IpAddr;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use falcoc_benches::{corpus_root, newest};
 use falcoc_codegen::{FieldDesc, FieldId, FieldMode, RuleSetProgram, Tables, ValueRef};
-use falcoc_compiler::events::names_to_event_set;
-use falcoc_compiler::fields::{Constant, FieldType};
 use falcoc_compiler::ir::Rhs;
 use falcoc_compiler::load::{load, Input, LoadOptions};
 use falcoc_engine::vm::reference::Reference;
 use falcoc_engine::vm::{FieldSource, Values, Vm};
+use falcoc_schema::events::names_to_event_set;
+use falcoc_schema::fields::{Constant, FieldType};
 
 const EVENTS: u64 = 16;
 

@@ -8,7 +8,7 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use falcoc_compiler::fields::PluginProfile;
+use falcoc_schema::fields::PluginProfile;
 use falcoc_compiler::load::Mode;
 use falcoc_compiler::{load, Input, LoadOptions};
 use falcoc_config::{RuleMatching, RuleSelection, SelectionOp};

@@ -11,10 +11,10 @@ use crate::inputs::load_paths;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::collector::Collection;
 use falcoc_compiler::compile;
-use falcoc_compiler::events;
-use falcoc_compiler::events::analysis::Semantics;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::Mode;
+use falcoc_schema::events;
+use falcoc_schema::events::analysis::Semantics;
+use falcoc_schema::fields::PluginProfile;
 
 /// Arguments of `falcoc compile`.
 #[derive(clap::Args)]

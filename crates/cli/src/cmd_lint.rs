@@ -6,10 +6,10 @@
 use crate::inputs::load_paths;
 use crate::render;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use falcoc_compiler::lints::{self, Level, LintConfig};
 use falcoc_compiler::load::Mode;
 use falcoc_compiler::result::{FileResult, LoadMessage};
 use falcoc_lang::diagnostic::SourceFile;
+use falcoc_lints::{self as lints, Level, LintConfig};
 use std::io::IsTerminal;
 
 /// Output formats.

@@ -1,9 +1,9 @@
 //! Reading rule files from disk and loading them: the one place the CLI does file I/O
 //! for rules, shared by `lint` and `compile`.
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Loaded, Mode};
 use falcoc_lang::rulefile::ReadResult;
+use falcoc_schema::fields::PluginProfile;
 use std::fmt;
 use std::path::PathBuf;
 

@@ -141,7 +141,7 @@ fn code_description(code: &str) -> Option<&'static str> {
     {
         return Some(c.short_name());
     }
-    falcoc_compiler::lints::lookup(code).map(|r| r.summary)
+    falcoc_lints::lookup(code).map(|r| r.summary)
 }
 
 /// SARIF 2.1.0, one run, one result per diagnostic.

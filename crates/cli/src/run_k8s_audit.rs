@@ -58,8 +58,8 @@ pub fn start(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use falcoc_compiler::fields::PluginProfile;
     use falcoc_compiler::load::{load, Input, LoadOptions};
+    use falcoc_schema::fields::PluginProfile;
     use std::io::{Read, Write};
     use std::sync::Mutex;
 

@@ -8,7 +8,6 @@ use std::time::Duration;
 use crate::inputs::load_paths;
 use crate::render;
 use crate::{EXIT_PROBLEMS, EXIT_USAGE};
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{Loaded, Mode};
 use falcoc_compiler::result::FileResult;
 use falcoc_config::Config;
@@ -17,6 +16,7 @@ use falcoc_engine::time::TimeZone;
 use falcoc_engine::{EngineOptions, SHIPPED_CONFIG};
 use falcoc_lang::diagnostic::{render_to_string, Diagnostic, SourceFile};
 use falcoc_outputs::{AbandonReason, CloseReport, Outputs, OutputsOptions};
+use falcoc_schema::fields::PluginProfile;
 use falcoc_syscall::SyscallOptions;
 
 /// Prints configuration diagnostics (rendered against the configuration text).

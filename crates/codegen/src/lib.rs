@@ -41,9 +41,9 @@ use falcoc_lang::condition::ast::{CmpOp, Modifier, TransformerKind};
 use falcoc_lang::Span;
 
 use falcoc_compiler::compile::CompiledRule;
-use falcoc_compiler::events::EventSet;
-use falcoc_compiler::fields::{ClassKind, FieldType, ResolvedField};
 use falcoc_compiler::ir::Cond;
+use falcoc_schema::events::EventSet;
+use falcoc_schema::fields::{ClassKind, FieldType, ResolvedField};
 
 pub use glob::Glob;
 pub use lower::Builder;

@@ -16,10 +16,10 @@ use super::{
     re2, CheckCode, CheckId, CheckKind, Expr, ExprId, ExprNode, FieldCompare, FieldDesc, FieldId,
     FieldMode, Insn, RuleCode, Tables,
 };
-use falcoc_compiler::fields::{
+use falcoc_compiler::ir::{Check, CheckOp, Cond, CondKind, Operand, OperandKind, Rhs};
+use falcoc_schema::fields::{
     generic_event_class, ClassKind, Constant, FieldArg, FieldType, ResolvedField,
 };
-use falcoc_compiler::ir::{Check, CheckOp, Cond, CondKind, Operand, OperandKind, Rhs};
 
 /// Builds shared [`Tables`] from many conditions.
 #[derive(Debug, Default)]

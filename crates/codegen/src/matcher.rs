@@ -13,7 +13,7 @@ use memchr::memmem;
 use super::glob::Glob;
 use super::pmatch::PathSet;
 use super::sets::{ByteSet, SuffixSet};
-use falcoc_compiler::fields::FieldType;
+use falcoc_schema::fields::FieldType;
 
 /// A borrowed extracted value, as the VM hands it to a [`Test`].
 ///

@@ -3,8 +3,8 @@
 
 use super::*;
 use falcoc_compiler::check::check_condition;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_lang::condition::parse;
+use falcoc_schema::fields::PluginProfile;
 
 fn cond(src: &str) -> Cond {
     let e = parse(src).unwrap_or_else(|e| panic!("{src}: {e}"));

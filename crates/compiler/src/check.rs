@@ -28,14 +28,14 @@ use falcoc_lang::condition::ast::{
 };
 use falcoc_lang::Span;
 
-use crate::fields::{
-    check_operator, parse_constant, parse_hex_bytes, string_to_rawval, Constant, FieldError,
-    FieldFlags, FieldType, PluginProfile, ResolvedField, MAX_VALUE_STORAGE,
-};
 use crate::ir::{
     Check, CheckOp, Cond, CondKind, Operand, OperandKind, Rhs, TransformerArity, Value,
 };
 use crate::result::Code;
+use falcoc_schema::fields::{
+    check_operator, parse_constant, parse_hex_bytes, string_to_rawval, Constant, FieldError,
+    FieldFlags, FieldType, PluginProfile, ResolvedField, MAX_VALUE_STORAGE,
+};
 
 /// Resolves field references for the checker. [`PluginProfile`] is the real resolver;
 /// tests plug in mock field classes through this trait.

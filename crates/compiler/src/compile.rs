@@ -3,9 +3,7 @@
 
 use crate::check::{self, CheckWarning, Checked};
 use crate::collector::{Collection, MacroState, RuleState};
-use crate::events::{self, EventSet};
 use crate::exceptions::{self, Exception};
-use crate::fields::{FieldError, PluginProfile, ResolvedField};
 use crate::issue::{CondExpr, Issue, Loc};
 use crate::lists::quote_item;
 use crate::macros::{ExpandError, Lookup, MacroDef, MacroTable, Viewer};
@@ -17,6 +15,8 @@ use crate::text::SourcedText;
 use falcoc_lang::condition::{self, ast::Expr};
 use falcoc_lang::span::ParserPos;
 use falcoc_lang::Span;
+use falcoc_schema::events::{self, EventSet};
+use falcoc_schema::fields::{FieldError, PluginProfile, ResolvedField};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A rule after compilation.
@@ -876,7 +876,7 @@ fn compile_rule(
 
     // Event types.
     let mut event_codes = None;
-    if r.source == crate::fields::SYSCALL_SOURCE {
+    if r.source == falcoc_schema::fields::SYSCALL_SOURCE {
         let async_names = opts.profile.async_event_names(&r.source);
         match events::analysis::event_codes(&expanded, &async_names) {
             Ok(codes) => {
@@ -990,9 +990,9 @@ pub fn compile_condition(
     profile: &PluginProfile,
 ) -> Result<StandaloneCondition, String> {
     let expanded = expand_standalone(c, text)?;
-    check::check_condition(&expanded, crate::fields::SYSCALL_SOURCE, profile)
+    check::check_condition(&expanded, falcoc_schema::fields::SYSCALL_SOURCE, profile)
         .map_err(|e| e.message)?;
-    let async_names = profile.async_event_names(crate::fields::SYSCALL_SOURCE);
+    let async_names = profile.async_event_names(falcoc_schema::fields::SYSCALL_SOURCE);
     let event_codes = events::analysis::event_codes(&expanded, &async_names)?;
     Ok(StandaloneCondition {
         compiled: condition::print::as_string(&expanded),
@@ -1014,6 +1014,6 @@ pub fn condition_event_codes(
     semantics: events::analysis::Semantics,
 ) -> Result<EventSet, String> {
     let expanded = expand_standalone(c, text)?;
-    let async_names = profile.async_event_names(crate::fields::SYSCALL_SOURCE);
+    let async_names = profile.async_event_names(falcoc_schema::fields::SYSCALL_SOURCE);
     events::analysis::event_codes_as(&expanded, &async_names, semantics)
 }

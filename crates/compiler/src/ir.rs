@@ -12,7 +12,7 @@
 use falcoc_lang::condition::ast::{CmpOp, Modifier, TransformerKind};
 use falcoc_lang::Span;
 
-use crate::fields::{Constant, FieldFlags, FieldType, ResolvedField};
+use falcoc_schema::fields::{Constant, FieldFlags, FieldType, ResolvedField};
 
 /// A checked boolean expression.
 #[derive(Debug, Clone, PartialEq)]

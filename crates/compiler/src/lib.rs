@@ -9,8 +9,9 @@
 //! [`collector`] merges them across files (definition, append, override, enable) →
 //! [`compile`] substitutes [`lists`], rewrites [`exceptions`], parses, splices [`macros`],
 //! [`check`]s fields/types/operators into the [`ir`], compiles [`output`] formats and
-//! computes event types ([`events`]) → [`load`](mod@load) turns [`issue`]s into [`result`]s.
-//! Field and event tables live in [`fields`] and [`events`].
+//! computes event types (`falcoc_schema::events`) → [`load`](mod@load) turns [`issue`]s into
+//! [`result`]s. The field and event tables it checks against are the crate `falcoc-schema`
+//! ([`falcoc_schema`]); falcoc's own lints over a load are `falcoc-lints`.
 //!
 //! ```
 //! use falcoc_compiler::{load, Input, LoadOptions};
@@ -39,9 +40,7 @@ pub mod check;
 pub mod collector;
 pub mod compile;
 pub mod decl;
-pub mod events;
 pub mod exceptions;
-pub mod fields;
 pub mod ir;
 pub mod issue;
 pub mod lists;
@@ -56,4 +55,3 @@ pub mod text;
 pub mod version;
 
 pub use load::{load, Input, LoadOptions, Loaded, Mode};
-pub mod lints;

@@ -4,13 +4,13 @@
 use crate::collector::Collection;
 use crate::compile::{self, CompileOptions, CompiledRule};
 use crate::decl::{Decl, RuleBody};
-use crate::fields::PluginProfile;
 use crate::issue::{Issue, Loc};
 use crate::reader::{decode_item, ScalarStore};
 use crate::result::{Code, FileResult, LoadMessage, Location, Position};
 use crate::version::{Version, ENGINE_VERSION};
 use falcoc_lang::rulefile::{read_rules_file, ReadResult};
 use falcoc_lang::Span;
+use falcoc_schema::fields::PluginProfile;
 
 /// One input file: its name (as the user gave it) and contents.
 #[derive(Debug, Clone, Copy)]
@@ -428,7 +428,10 @@ pub fn auto_profile_of(files: &[ReadResult]) -> PluginProfile {
                         }
                     }
                 }
-                if let Some(p) = candidates.iter().find_map(|c| crate::fields::plugin(c)) {
+                if let Some(p) = candidates
+                    .iter()
+                    .find_map(|c| falcoc_schema::fields::plugin(c))
+                {
                     if !names.contains(&p.name) {
                         names.push(p.name);
                     }

@@ -20,9 +20,9 @@ use falcoc_lang::condition::ast::TransformerKind;
 use falcoc_lang::Span;
 
 use crate::check::{apply_transformer, is_unknown_filter_error, CheckWarning, DEPRECATED_FIELDS};
-use crate::fields::{ClassKind, FieldFlags, PluginProfile};
 use crate::ir::{Operand, OperandKind};
 use crate::result::Code;
+use falcoc_schema::fields::{ClassKind, FieldFlags, PluginProfile};
 
 /// One piece of a compiled format.
 #[derive(Debug, Clone, PartialEq)]

@@ -20,10 +20,6 @@ use falcoc_compiler::check::{
 };
 use falcoc_compiler::collector::Collection;
 use falcoc_compiler::compile::CompiledRule;
-use falcoc_compiler::fields::{
-    ClassKind, FieldArg, FieldClass, FieldError, FieldFlags, FieldInfo, FieldType, PluginProfile,
-    PrintFormat, ResolvedField,
-};
 use falcoc_compiler::lists;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
 use falcoc_compiler::macros::{MacroDef, MacroTable, Viewer};
@@ -31,6 +27,10 @@ use falcoc_compiler::output::{compile_output, compile_rule_output};
 use falcoc_compiler::result::{Code, LoadMessage};
 use falcoc_lang::condition::ast::ExprKind;
 use falcoc_lang::condition::parse;
+use falcoc_schema::fields::{
+    ClassKind, FieldArg, FieldClass, FieldError, FieldFlags, FieldInfo, FieldType, PluginProfile,
+    PrintFormat, ResolvedField,
+};
 use serde_json::Value as Json;
 
 fn shared() -> PathBuf {

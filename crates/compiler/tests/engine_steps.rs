@@ -5,10 +5,10 @@
 //! (schema validation, extra output formats, load-result JSON snippets) are counted as
 //! skipped.
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Loaded, Mode};
 use falcoc_compiler::ruleset::{NameMatch, Ruleset};
 use falcoc_lang::rulefile::{parse_yaml, Node};
+use falcoc_schema::fields::PluginProfile;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;

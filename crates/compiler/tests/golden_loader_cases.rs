@@ -2,8 +2,8 @@
 //! errors and warnings Falco 0.42.1 gave them (`../shared/golden/loader-cases`), and the
 //! compiled conditions the cases assert come out exactly.
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
+use falcoc_schema::fields::PluginProfile;
 mod common;
 
 use common::{describe_doc, golden_keys, json_files, our_keys, shared};
@@ -85,7 +85,7 @@ fn loader_cases_match_falco() {
                 // Without a version: the plugin Falco loaded, whose table we carry.
                 None => (
                     p.to_string(),
-                    falcoc_compiler::fields::plugin(p)
+                    falcoc_schema::fields::plugin(p)
                         .map_or("0.0.0", |x| x.version)
                         .to_string(),
                 ),

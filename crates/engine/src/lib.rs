@@ -54,7 +54,7 @@
 //!
 //! ```
 //! use falcoc_codegen::{FieldDesc, FieldId};
-//! use falcoc_compiler::fields::ResolvedField;
+//! use falcoc_schema::fields::ResolvedField;
 //! use falcoc_compiler::ir::Operand;
 //! use falcoc_compiler::{load, Input, LoadOptions};
 //! use falcoc_engine::vm::{FieldSource, Values};
@@ -164,10 +164,10 @@ pub use specialize::CodeFacts;
 
 use falcoc_codegen::{Builder, RuleCode, RuleProgram, RuleSetProgram, Tables};
 use falcoc_compiler::compile::CompiledRule;
-use falcoc_compiler::events::{analysis::routing_codes, PPM_EVENT_MAX};
-use falcoc_compiler::fields::{PluginProfile, ResolvedField, SYSCALL_SOURCE};
 use falcoc_compiler::ir::{Cond, Operand};
 use falcoc_compiler::priority::Priority;
+use falcoc_schema::events::{analysis::routing_codes, PPM_EVENT_MAX};
+use falcoc_schema::fields::{PluginProfile, ResolvedField, SYSCALL_SOURCE};
 use serde_json::Value;
 
 use falcoc_config::{AppendOutput, Config, RuleMatching, RuleSelection};

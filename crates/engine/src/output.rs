@@ -3,9 +3,9 @@
 //! keys of `output_fields`, and the `append_output` extra fields.
 
 use falcoc_compiler::compile::CompiledRule;
-use falcoc_compiler::fields::{FieldFlags, PluginProfile, ResolvedField};
 use falcoc_compiler::ir::Operand;
 use falcoc_compiler::output::{compile_output, compile_rule_output, CompiledOutput, OutputPiece};
+use falcoc_schema::fields::{FieldFlags, PluginProfile, ResolvedField};
 use serde_json::Value;
 
 use super::EventFields;

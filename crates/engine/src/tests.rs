@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use falcoc_codegen::{FieldDesc, FieldId};
-use falcoc_compiler::fields::ResolvedField;
 use falcoc_compiler::ir::Operand;
 use falcoc_compiler::priority::Priority;
 use falcoc_compiler::{load, Input, LoadOptions};
+use falcoc_schema::fields::ResolvedField;
 use serde_json::{json, Value};
 
 use super::{Engine, EngineOptions, EventFields};

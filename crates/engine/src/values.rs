@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use falcoc_codegen::ValueRef;
-use falcoc_compiler::fields::{FieldType, PrintFormat};
+use falcoc_schema::fields::{FieldType, PrintFormat};
 use serde_json::Value;
 
 use crate::vm::Values;

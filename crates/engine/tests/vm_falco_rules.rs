@@ -11,11 +11,11 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use falcoc_codegen::{FieldDesc, FieldId, FieldMode, RuleSetProgram};
-use falcoc_compiler::fields::{Constant, FieldType};
 use falcoc_compiler::ir::Rhs;
 use falcoc_compiler::load::{load, Input, LoadOptions};
 use falcoc_engine::vm::reference::Reference;
 use falcoc_engine::vm::{FieldSource, Values, Vm};
+use falcoc_schema::fields::{Constant, FieldType};
 
 fn newest(root: &Path, family: &str) -> Option<PathBuf> {
     std::fs::read_dir(root)

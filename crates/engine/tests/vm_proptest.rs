@@ -14,11 +14,11 @@ use std::net::IpAddr;
 
 use falcoc_codegen::{Builder, FieldDesc, FieldId};
 use falcoc_compiler::check::check_condition;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::ir::Cond;
 use falcoc_engine::vm::reference::Reference;
 use falcoc_engine::vm::{FieldSource, Values, Vm};
 use falcoc_lang::condition::parse;
+use falcoc_schema::fields::PluginProfile;
 use proptest::prelude::*;
 
 const STRS: [&str; 12] = [

@@ -7,10 +7,10 @@ use std::net::IpAddr;
 
 use falcoc_codegen::{compile_cond, FieldDesc, FieldId, FieldMode, Program};
 use falcoc_compiler::check::check_condition;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_engine::vm::reference::Reference;
 use falcoc_engine::vm::{FieldSource, Values, Vm};
 use falcoc_lang::condition::parse;
+use falcoc_schema::fields::PluginProfile;
 
 #[derive(Clone)]
 enum V {

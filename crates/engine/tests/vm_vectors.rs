@@ -17,13 +17,13 @@ use std::sync::LazyLock;
 
 use falcoc_codegen::{compile_cond, FieldDesc, FieldId, FieldMode};
 use falcoc_compiler::check::{check_condition_with, FieldResolver};
-use falcoc_compiler::fields::{
-    ClassKind, FieldArg, FieldClass, FieldError, FieldFlags, FieldInfo, FieldType, PluginProfile,
-    PrintFormat, ResolvedField,
-};
 use falcoc_engine::vm::reference::Reference;
 use falcoc_engine::vm::{FieldSource, Values, Vm};
 use falcoc_lang::condition::parse;
+use falcoc_schema::fields::{
+    ClassKind, FieldArg, FieldClass, FieldError, FieldFlags, FieldInfo, FieldType, PluginProfile,
+    PrintFormat, ResolvedField,
+};
 use serde_json::Value as Json;
 
 fn manifest() -> Option<Json> {

@@ -19,7 +19,7 @@
 //!   [`read_file`] reads a file of payloads (`falcoc replay --source k8s_audit`).
 //!
 //! ```
-//! use falcoc_compiler::fields::PluginProfile;
+//! use falcoc_schema::fields::PluginProfile;
 //! use falcoc_compiler::{load, Input, LoadOptions};
 //! use falcoc_engine::{Engine, EngineOptions};
 //! use falcoc_k8saudit::{decode_payload, evaluate, FieldOptions, K8S_AUDIT_SOURCE};
@@ -61,9 +61,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use falcoc_codegen::{FieldDesc, FieldId};
-use falcoc_compiler::events::PPME_PLUGINEVENT_E;
-use falcoc_compiler::fields::{FieldArg, PrintFormat, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};
+use falcoc_schema::events::PPME_PLUGINEVENT_E;
+use falcoc_schema::fields::{FieldArg, PrintFormat, ResolvedField};
 use serde_json::Value;
 
 use falcoc_engine::time::{days_from_civil, TimeZone};

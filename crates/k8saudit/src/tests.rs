@@ -1,6 +1,6 @@
 use super::*;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::split_field;
+use falcoc_schema::fields::PluginProfile;
 
 const POD: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a-1","stage":"ResponseComplete",
  "requestURI":"/api/v1/namespaces/default/pods/p/exec?command=sh&command=-c&container=a%20b","verb":"create",

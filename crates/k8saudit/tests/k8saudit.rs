@@ -6,10 +6,10 @@
 #[path = "support/k8saudit_cases.rs"]
 mod support;
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
 use falcoc_engine::{Engine, EngineOptions};
 use falcoc_k8saudit::{self as k8saudit, FieldOptions, K8S_AUDIT_SOURCE};
+use falcoc_schema::fields::PluginProfile;
 use support::{cases, check, shared, Case};
 
 fn engine_for(case: &Case) -> Engine {

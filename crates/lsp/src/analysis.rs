@@ -3,12 +3,12 @@
 
 use crate::symbols::Symbols;
 use crate::text::LineIndex;
-use falcoc_compiler::fields::PluginProfile;
-use falcoc_compiler::lints::{self, Finding, Level, LintConfig};
 use falcoc_compiler::load::{load_read, read_inputs, Input, LoadOptions, Loaded, Mode};
 use falcoc_compiler::result::LoadMessage;
 use falcoc_lang::rulefile::{Item, ReadResult};
 use falcoc_lang::Span;
+use falcoc_lints::{self as lints, Finding, Level, LintConfig};
+use falcoc_schema::fields::PluginProfile;
 use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
 };

@@ -6,11 +6,11 @@
 use crate::analysis::Analysis;
 use crate::hover::lookup_field;
 use crate::symbols::{Role, SymbolKind};
-use falcoc_compiler::fields::{check_operator, SYSCALL_SOURCE};
-use falcoc_compiler::lints;
 use falcoc_compiler::priority::Priority;
 use falcoc_lang::condition::ast::CmpOp;
 use falcoc_lang::rulefile::ItemKind;
+use falcoc_lints as lints;
+use falcoc_schema::fields::{check_operator, SYSCALL_SOURCE};
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, MarkupContent,
     MarkupKind, TextEdit,

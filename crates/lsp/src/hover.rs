@@ -3,10 +3,10 @@
 
 use crate::analysis::Analysis;
 use crate::symbols::{Role, SymbolKind};
-use falcoc_compiler::fields::ResolvedField;
-use falcoc_compiler::fields::{self, PluginProfile, SYSCALL_SOURCE};
 use falcoc_lang::rulefile::{Item, ItemKind, Node};
 use falcoc_lang::Span;
+use falcoc_schema::fields::ResolvedField;
+use falcoc_schema::fields::{self, PluginProfile, SYSCALL_SOURCE};
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
 /// The hover at byte `offset` of file `file`.

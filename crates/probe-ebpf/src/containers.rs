@@ -46,7 +46,7 @@ pub struct Containers {
 impl Containers {
     /// Starts the metadata source for `config`.
     pub fn start(config: Config) -> std::io::Result<Containers> {
-        let cgroups_param = falcoc_compiler::events::events()
+        let cgroups_param = falcoc_schema::events::events()
             .iter()
             .map(|e| {
                 e.params

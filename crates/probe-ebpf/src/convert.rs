@@ -11,9 +11,9 @@
 //! yields its enter event first (the filename), as libsinsp keeps it for
 //! `proc.exepath`.
 
-use falcoc_compiler::events::{event, EventParam};
-use falcoc_compiler::fields::FieldType;
 use falcoc_scap::Event;
+use falcoc_schema::events::{event, EventParam};
+use falcoc_schema::fields::FieldType;
 use falcoc_state::State;
 
 use crate::procfs::ProcFs;
@@ -243,36 +243,10 @@ pub fn tuple_param(raw: &[u8], inbound: bool) -> Vec<u8> {
     }
 }
 
-/// The width in bytes of a fixed-size parameter type (`None`: variable length).
-fn width(ty: FieldType) -> Option<usize> {
-    use FieldType as T;
-    Some(match ty {
-        T::Int8
-        | T::Uint8
-        | T::Flags8
-        | T::EnumFlags8
-        | T::SigType
-        | T::L4Proto
-        | T::SockFamily => 1,
-        T::Int16 | T::Uint16 | T::Flags16 | T::EnumFlags16 | T::SyscallId | T::Port => 2,
-        T::Int32
-        | T::Uint32
-        | T::Flags32
-        | T::EnumFlags32
-        | T::Uid
-        | T::Gid
-        | T::Mode
-        | T::Bool
-        | T::Ipv4Addr => 4,
-        T::Int64 | T::Uint64 | T::Errno | T::Fd | T::Pid | T::RelTime | T::AbsTime | T::Double => 8,
-        _ => return None,
-    })
-}
-
 /// An integer parameter of `param`'s width (strings get the number's text; other
 /// variable-length types are left empty).
 fn int_param(param: &EventParam, v: i64) -> Vec<u8> {
-    match width(param.ty) {
+    match param.ty.fixed_width() {
         Some(w) => v.to_le_bytes()[..w].to_vec(),
         None => Vec::new(),
     }
@@ -409,7 +383,7 @@ impl Converter {
                         return int_param(ep, 0);
                     };
                     let raw = params.get(i).cloned().unwrap_or_default();
-                    match (width(ep.ty), width(exit.params[i].ty)) {
+                    match (ep.ty.fixed_width(), exit.params[i].ty.fixed_width()) {
                         (Some(we), Some(wx)) if we != wx => {
                             let mut b = [0u8; 8];
                             let n = raw.len().min(8);

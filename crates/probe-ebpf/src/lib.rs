@@ -37,7 +37,7 @@ use syscalls::{Syscall, SYSCALLS};
 /// syscall event types `wants` accepts that no traceable syscall produces (event types
 /// of the rules that the probe cannot deliver), sorted by name.
 pub fn syscalls_for(wants: impl Fn(u16) -> bool) -> (Vec<&'static Syscall>, Vec<&'static str>) {
-    use falcoc_compiler::events::{event, Direction, PPM_EVENT_MAX};
+    use falcoc_schema::events::{event, Direction, PPM_EVENT_MAX};
     let chosen = SYSCALLS
         .iter()
         .filter(|s| s.state || wants(s.exit_code))

@@ -308,7 +308,7 @@ pub fn by_exit_code(code: u16) -> Option<&'static Syscall> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use falcoc_compiler::events::{event, Direction};
+    use falcoc_schema::events::{event, Direction};
 
     /// Every entry names an exit event of its syscall, with one source per parameter
     /// (or a whole-event builder), and at most two string arguments (the probe's pieces).

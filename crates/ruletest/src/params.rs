@@ -6,38 +6,12 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use falcoc_compiler::fields::FieldType;
-
-/// The width in bytes of a fixed-size parameter type (`None`: variable length).
-pub fn width(ty: FieldType) -> Option<usize> {
-    use FieldType as T;
-    Some(match ty {
-        T::Int8
-        | T::Uint8
-        | T::Flags8
-        | T::EnumFlags8
-        | T::SigType
-        | T::L4Proto
-        | T::SockFamily => 1,
-        T::Int16 | T::Uint16 | T::Flags16 | T::EnumFlags16 | T::SyscallId | T::Port => 2,
-        T::Int32
-        | T::Uint32
-        | T::Flags32
-        | T::EnumFlags32
-        | T::Uid
-        | T::Gid
-        | T::Mode
-        | T::Bool
-        | T::Ipv4Addr => 4,
-        T::Int64 | T::Uint64 | T::Errno | T::Fd | T::Pid | T::RelTime | T::AbsTime | T::Double => 8,
-        _ => return None,
-    })
-}
+use falcoc_schema::fields::FieldType;
 
 /// An integer in the encoding of a parameter of type `ty` (strings get nothing: a
 /// variable-length parameter that has no value is empty).
 pub fn int(ty: FieldType, v: i64) -> Vec<u8> {
-    match width(ty) {
+    match ty.fixed_width() {
         Some(w) => v.to_le_bytes()[..w].to_vec(),
         None => Vec::new(),
     }
@@ -268,7 +242,7 @@ pub fn encode(
             Ok(int(ty, parse_flags(&[s], table, ty)?))
         }
         T::Fd if s == "AT_FDCWD" => Ok(int(ty, -100)),
-        _ if width(ty).is_some() => parse_int(s)
+        _ if ty.fixed_width().is_some() => parse_int(s)
             .map(|v| int(ty, v))
             .ok_or_else(|| format!("`{s}` is not an integer")),
         _ => Err(format!(

@@ -8,11 +8,11 @@
 //! fail). All problems of a file are reported, each at its node. No I/O: paths are
 //! checked by the runner.
 
-use falcoc_compiler::events::{events, Direction};
 use falcoc_compiler::priority::Priority;
 use falcoc_lang::diagnostic::{Diagnostic, SourceFile};
 use falcoc_lang::rulefile::{parse_yaml, Mapping, Node, ScalarStyle};
 use falcoc_lang::Span;
+use falcoc_schema::events::{events, Direction};
 use falcoc_state::evtable;
 use serde_json::Value;
 
@@ -636,7 +636,7 @@ impl Reader {
         value: &Node,
         desc: Option<&evtable::EventDesc>,
     ) -> Option<(usize, Vec<u8>)> {
-        let info = falcoc_compiler::events::event(code)?;
+        let info = falcoc_schema::events::event(code)?;
         let Some(i) = info.params.iter().position(|p| p.name == name) else {
             let names: Vec<&str> = info.params.iter().map(|p| p.name).collect();
             self.error(
@@ -900,7 +900,7 @@ impl Reader {
                                 match params::parse_flags(
                                     &names,
                                     table,
-                                    falcoc_compiler::fields::FieldType::Flags32,
+                                    falcoc_schema::fields::FieldType::Flags32,
                                 ) {
                                     Ok(v) => v as u32,
                                     Err(e) => {

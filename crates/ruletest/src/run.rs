@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use falcoc_compiler::compile::CompiledRule;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{auto_profile_of, load_read, read_inputs, Input, LoadOptions, Mode};
 use falcoc_config::Config;
 use falcoc_engine::time::TimeZone;
@@ -15,6 +14,7 @@ use falcoc_k8saudit::{self as k8saudit, AuditEvent, AuditFields, FieldOptions};
 use falcoc_lang::diagnostic::{Diagnostic, SourceFile};
 use falcoc_lang::Span;
 use falcoc_scap as scap;
+use falcoc_schema::fields::PluginProfile;
 use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor};
 use falcoc_syscall::{replay, SyscallEngine, SyscallOptions};
@@ -116,7 +116,7 @@ impl Suite {
 
     /// A new engine for syscall events (extraction in UTC).
     pub fn syscall_engine(&self) -> Result<SyscallEngine, String> {
-        let engine = self.engine(falcoc_compiler::fields::SYSCALL_SOURCE)?;
+        let engine = self.engine(falcoc_schema::fields::SYSCALL_SOURCE)?;
         Ok(SyscallEngine::from_engine(
             engine,
             SyscallOptions {

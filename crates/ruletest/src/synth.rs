@@ -19,12 +19,12 @@
 //!
 //! [`State`]: falcoc_state::State
 
-use falcoc_compiler::events::{event, Direction, EventInfo};
-use falcoc_compiler::fields::FieldType;
 use falcoc_scap::{
     Event, FdDetails, FdInfo, FdList, FdType, MachineInfo, Metadata, ProcessInfo, UserInfo,
     UserList,
 };
+use falcoc_schema::events::{event, Direction, EventInfo};
+use falcoc_schema::fields::FieldType;
 use falcoc_state::{evtable, PPME_CONTAINER_JSON_2_E};
 use serde_json::json;
 
@@ -434,7 +434,7 @@ pub fn synthesize(specs: &[EventSpec]) -> Synthesized {
                     .map(|(k, ep)| {
                         let found = info.params.iter().position(|xp| xp.name == ep.name);
                         match found {
-                            Some(x) if params::width(ep.ty) == params::width(info.params[x].ty) => {
+                            Some(x) if ep.ty.fixed_width() == info.params[x].ty.fixed_width() => {
                                 values[x].clone()
                             }
                             _ => default_param(

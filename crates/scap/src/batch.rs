@@ -3,7 +3,7 @@
 //! reader's window with the events decoded in it ([`Reader::next_batch`](super::Reader::next_batch),
 //! no copy), or copies of events ([`EventBatch::push`]).
 
-use falcoc_compiler::events::EventInfo;
+use falcoc_schema::events::EventInfo;
 
 use super::event::{EventRef, Header};
 

@@ -1,7 +1,7 @@
 //! Event blocks: header decoding, the version-1 → version-2 parameter count recovery,
 //! validation of parameter lengths, and the [`Event`] / [`EventRef`] types.
 
-use falcoc_compiler::events::{event, Direction, EventCategory, EventFlags, EventInfo};
+use falcoc_schema::events::{event, Direction, EventCategory, EventFlags, EventInfo};
 
 use super::block::EventBlockKind;
 use super::cursor::Cursor;
@@ -327,7 +327,7 @@ macro_rules! event_accessors {
         /// 32- or 64-bit signed integer; `None` otherwise.
         #[inline]
         pub fn return_value(&self) -> Option<i64> {
-            if self.code == falcoc_compiler::events::PPME_GENERIC_X
+            if self.code == falcoc_schema::events::PPME_GENERIC_X
                 || self.info.direction != Direction::Exit
                 || !self.info.category.is_syscall()
             {

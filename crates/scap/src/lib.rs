@@ -19,7 +19,7 @@
 //! | anything else | | skipped and counted ([`Stats::unknown_blocks`]) |
 //!
 //! Events carry their raw parameter slices; [`Param`] gives typed views by the libscap
-//! event table of `falcoc_compiler::events` (integers of every width, strings, buffers,
+//! event table of `falcoc_schema::events` (integers of every width, strings, buffers,
 //! socket addresses and tuples, fd lists, return values). Events may have fewer or more
 //! parameters than the table (older writers wrote fewer, newer libs append); version-1
 //! event blocks, which lack a parameter count, get it recovered from the lengths as

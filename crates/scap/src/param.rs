@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
-use falcoc_compiler::events::{EventInfo, EventParam};
-use falcoc_compiler::fields::FieldType;
+use falcoc_schema::events::{EventInfo, EventParam};
+use falcoc_schema::fields::FieldType;
 
 use super::cursor::{split_nul, until_nul};
 

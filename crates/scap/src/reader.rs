@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use falcoc_compiler::events::{EventInfo, PPM_EVENT_MAX};
+use falcoc_schema::events::{EventInfo, PPM_EVENT_MAX};
 use flate2::read::MultiGzDecoder;
 
 use super::batch::EventBatch;
@@ -257,7 +257,7 @@ impl<'r> Reader<'r> {
             src,
             compressed,
             opts,
-            table: falcoc_compiler::events::events(),
+            table: falcoc_schema::events::events(),
             win: Vec::new(),
             lo: 0,
             hi: 0,

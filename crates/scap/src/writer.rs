@@ -32,7 +32,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use falcoc_compiler::events::EventFlags;
+use falcoc_schema::events::EventFlags;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 

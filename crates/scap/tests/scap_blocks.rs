@@ -3,10 +3,10 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
-use falcoc_compiler::events::{events, Direction};
 use falcoc_scap::{
     self as scap, block, Block, Event, FdDetails, FdType, ParamValue, Reader, SockAddr, SockTuple,
 };
+use falcoc_schema::events::{events, Direction};
 
 mod support;
 use support::*;

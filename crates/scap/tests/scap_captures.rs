@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
-use falcoc_compiler::events::Direction;
 use falcoc_scap::{
     self as scap, block, Event, FdDetails, FdType, ParamValue, Reader, ReaderOptions, SockAddr,
     SockTuple,
 };
+use falcoc_schema::events::Direction;
 
 mod support;
 use support::*;

@@ -1,8 +1,8 @@
 //! Tests of the scap capture reader on bad input: malformed headers, corrupt lengths,
 //! truncation at many offsets (plain and gzip), and random or mutated input.
 
-use falcoc_compiler::events::Direction;
 use falcoc_scap::{self as scap, block, Reader, ReaderOptions, ScapErrorKind};
+use falcoc_schema::events::Direction;
 use proptest::prelude::*;
 
 mod support;

@@ -6,12 +6,12 @@ use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use falcoc_compiler::events::{event, EventFlags, PPM_EVENT_MAX};
 use falcoc_scap::{
     self as scap, block, Block, Event, FdDetails, FdInfo, FdList, FdType, GroupInfo, InterfaceList,
     Ipv4Interface, Ipv6Interface, MachineInfo, Metadata, ProcessInfo, Reader, SectionHeader,
     UserInfo, UserList, Writer,
 };
+use falcoc_schema::events::{event, EventFlags, PPM_EVENT_MAX};
 use proptest::prelude::*;
 
 /// The section header every writer writes.

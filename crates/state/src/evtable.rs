@@ -5,13 +5,13 @@
 //! `EF_*` flags (which decide whether an event has an fd, e.g. `mmap` does not use one
 //! there), its parameter types (e.g. `ptrace`'s `request` is a bit-flag set) and its
 //! flag-name tables. Newer codes fall back to the libs 0.22.2 table of
-//! [`falcoc_compiler::events`]. Data: `event_table_2022.tsv` next to this file.
+//! [`falcoc_schema::events`]. Data: `event_table_2022.tsv` next to this file.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use falcoc_compiler::events::{self, Direction};
-use falcoc_compiler::fields::{FieldType, PrintFormat};
+use falcoc_schema::events::{self, Direction};
+use falcoc_schema::fields::{FieldType, PrintFormat};
 
 /// `EF_CREATES_FD`.
 pub const EF_CREATES_FD: u32 = 1 << 0;
@@ -251,7 +251,7 @@ pub fn event(code: u16) -> Option<&'static EventDesc> {
 }
 
 /// Category and name of syscall `id` (generic events), from the 2022 syscall table, else
-/// the newer names of [`falcoc_compiler::events::syscall_name`] with category "other".
+/// the newer names of [`falcoc_schema::events::syscall_name`] with category "other".
 pub fn syscall(id: u16) -> (u32, &'static str) {
     if let Some(&(c, n)) = TABLE.syscalls.get(&id) {
         return (c, n);

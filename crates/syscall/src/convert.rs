@@ -19,19 +19,19 @@
 //!   read from the thread's preceding enter event ([`Converted`]).
 //!
 //! The tables below are derived from the conversion table of libs 0.22.2
-//! (`converter/table.cpp`) and the event flags of `falcoc_compiler::events`.
+//! (`converter/table.cpp`) and the event flags of `falcoc_schema::events`.
 
 use falcoc_codegen::{FieldDesc, FieldId};
-use falcoc_compiler::events::{self, Direction, EventFlags};
-use falcoc_compiler::fields::{FieldArg, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};
+use falcoc_schema::events::{self, Direction, EventFlags};
+use falcoc_schema::fields::{FieldArg, ResolvedField};
 use serde_json::Value;
 
 use crate::extract::{ExtractOptions, Extractor, Field};
-use falcoc_compiler::events::PPM_EVENT_MAX;
 use falcoc_engine::vm::{FieldSource, Values};
 use falcoc_engine::{CodeFacts, EventFields};
 use falcoc_scap::EventRef;
+use falcoc_schema::events::PPM_EVENT_MAX;
 use falcoc_state::evtable;
 
 /// Enter events flagged `EF_CONVERTER_MANAGED` that the converter still delivers

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use std::ops::{Deref, DerefMut};
 
 use falcoc_compiler::compile::CompiledRule;
-use falcoc_compiler::events::PPM_EVENT_MAX;
 use falcoc_engine::{Alert, CodeFacts, Engine, EngineError, EngineOptions};
 use falcoc_scap::{Event, EventRef};
+use falcoc_schema::events::PPM_EVENT_MAX;
 use rustc_hash::FxHashMap;
 
 use crate::convert;

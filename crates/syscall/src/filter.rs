@@ -15,8 +15,8 @@ use falcoc_codegen::{compile_cond, Program};
 use falcoc_compiler::check::check_condition;
 use falcoc_compiler::collector::Collection;
 use falcoc_compiler::compile::compile_condition;
-use falcoc_compiler::fields::{PluginProfile, SYSCALL_SOURCE};
 use falcoc_compiler::output::{compile_output, OutputPiece};
+use falcoc_schema::fields::{PluginProfile, SYSCALL_SOURCE};
 
 use crate::extract::{ExtractOptions, Extractor, FieldPlan};
 use falcoc_engine::vm::Vm;

@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use falcoc_compiler::collector::Collection;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_scap::{Reader, ReaderOptions};
+use falcoc_schema::fields::PluginProfile;
 use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor};
 use falcoc_syscall::filter::{Filter, Format, SYSDIG_EVENT_LIMIT};
@@ -309,7 +309,7 @@ fn display_and_json_forms() {
     let Some(dir) = captures_dir() else {
         return;
     };
-    use falcoc_compiler::fields::lookup;
+    use falcoc_schema::fields::lookup;
     use serde_json::json;
     let field = |name: &str| {
         let (n, arg) = match name.split_once('[') {

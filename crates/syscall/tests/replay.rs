@@ -19,12 +19,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions};
 use falcoc_config::Config;
 use falcoc_engine::{EngineOptions, SHIPPED_CONFIG};
 use falcoc_outputs::{json_alert, FormatOptions};
 use falcoc_scap::Reader;
+use falcoc_schema::fields::PluginProfile;
 use falcoc_syscall::{replay, SyscallEngine, SyscallOptions};
 use serde_json::Value;
 

@@ -10,11 +10,11 @@ use std::time::Instant;
 
 use falcoc_codegen::RuleSetProgram;
 use falcoc_compiler::collector::Collection;
-use falcoc_compiler::events::PPM_EVENT_MAX;
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions};
 use falcoc_engine::vm::Vm;
 use falcoc_scap::{FdType, Reader, ReaderOptions};
+use falcoc_schema::events::PPM_EVENT_MAX;
+use falcoc_schema::fields::PluginProfile;
 use falcoc_state::{State, StateOptions};
 use falcoc_syscall::extract::{ExtractOptions, Extractor, Field, FieldPlan};
 use falcoc_syscall::filter::{Filter, SYSDIG_EVENT_LIMIT};
@@ -235,7 +235,7 @@ fn throughput_synth_1m() {
 
 /// Every syscall-source field of the registry (container plugin included), resolved with
 /// a sample argument where it needs one.
-fn all_fields() -> Vec<falcoc_compiler::fields::ResolvedField> {
+fn all_fields() -> Vec<falcoc_schema::fields::ResolvedField> {
     let profile = PluginProfile::container_only();
     let mut out = Vec::new();
     for name in profile.field_names("syscall") {

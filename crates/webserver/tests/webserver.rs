@@ -12,13 +12,13 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::load::{load, Input, LoadOptions, Mode};
 use falcoc_compiler::priority::Priority;
 use falcoc_config::Config;
 use falcoc_engine::Alert;
 use falcoc_engine::{Engine, EngineOptions};
 use falcoc_k8saudit::{FieldOptions, K8S_AUDIT_SOURCE};
+use falcoc_schema::fields::PluginProfile;
 use falcoc_webserver::{start, Pipeline, WebserverConfig, WebserverHandle};
 use support::{cases, check, shared};
 

@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
-use falcoc_compiler::fields::PluginProfile;
 use falcoc_compiler::result::LoadMessage;
+use falcoc_schema::fields::PluginProfile;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -14,7 +14,7 @@
 //! ```
 //! use falcoc_compiler::check::check_condition;
 //! use falcoc_codegen::{compile_cond, FieldDesc, FieldId};
-//! use falcoc_compiler::fields::PluginProfile;
+//! use falcoc_schema::fields::PluginProfile;
 //! use falcoc_lang::condition::parse;
 //! use falcoc_engine::vm::{FieldSource, Values, Vm};
 //!
@@ -46,8 +46,8 @@ use falcoc_codegen::{
     compare, CheckCode, CheckId, CheckKind, ExprId, ExprNode, FieldCompare, FieldDesc, FieldId,
     Insn, Program, RuleCode, Tables, ValueRef,
 };
-use falcoc_compiler::fields::{FieldType, TypeClass};
 use falcoc_lang::condition::ast::{CmpOp, Modifier};
+use falcoc_schema::fields::{FieldType, TypeClass};
 
 /// One stored value.
 #[derive(Debug, Clone, Copy)]

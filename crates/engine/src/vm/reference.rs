@@ -11,9 +11,9 @@
 use std::net::IpAddr;
 
 use falcoc_codegen::{re2, FieldId, FieldMode, Tables, ValueRef};
-use falcoc_compiler::fields::{ClassKind, Constant, FieldArg, FieldType, TypeClass};
 use falcoc_compiler::ir::{Check, CheckOp, Cond, CondKind, Operand, OperandKind, Rhs};
 use falcoc_lang::condition::ast::{CmpOp, Modifier, TransformerKind};
+use falcoc_schema::fields::{ClassKind, Constant, FieldArg, FieldType, TypeClass};
 
 use super::transform;
 use super::{FieldSource, Values};

@@ -4,9 +4,9 @@
 //! `sinsp_filtercheck_multivalue_transformer`.
 
 use falcoc_codegen::ValueRef;
-use falcoc_compiler::fields::FieldType;
 use falcoc_compiler::ir::{Operand, OperandKind};
 use falcoc_lang::condition::ast::TransformerKind;
+use falcoc_schema::fields::FieldType;
 
 use super::Values;
 

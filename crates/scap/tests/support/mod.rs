@@ -7,10 +7,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use falcoc_compiler::events::{events, Direction, EventFlags};
 use falcoc_scap::{
     self as scap, block, Block, Event, Reader, ReaderOptions, ScapError, ScapErrorKind,
 };
+use falcoc_schema::events::{events, Direction, EventFlags};
 
 pub fn captures_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/captures");

@@ -203,7 +203,7 @@ impl State {
         };
         // libsinsp frees a thread's stored enter event after each of its exit events
         // (`event_cleanup`), except those that skip the parser reset (no thread then).
-        let enter = if desc.direction == falcoc_compiler::events::Direction::Exit
+        let enter = if desc.direction == falcoc_schema::events::Direction::Exit
             && desc.flags & EF_SKIPPARSERESET == 0
         {
             self.take_enter(evt)
@@ -412,7 +412,7 @@ impl State {
         }
         let ts = evt.ts;
         let uses_fd = desc.flags & EF_USES_FD != 0;
-        let is_enter = desc.direction == falcoc_compiler::events::Direction::Enter;
+        let is_enter = desc.direction == falcoc_schema::events::Direction::Enter;
         let Some(t) = self.threads.get_mut(&tid) else {
             return;
         };

@@ -33,8 +33,8 @@ pub use field::{Anc, AncOf, Field};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use falcoc_codegen::{FieldDesc, FieldId, FieldMode, Tables, ValueRef};
-use falcoc_compiler::fields::{FieldArg, FieldType, PrintFormat, ResolvedField};
 use falcoc_compiler::ir::{Operand, OperandKind};
+use falcoc_schema::fields::{FieldArg, FieldType, PrintFormat, ResolvedField};
 use serde_json::Value;
 
 use falcoc_engine::time::{time_text, TimeZone};
@@ -165,9 +165,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             return None;
         }
         let i = evtable::fd_location_022(self.evt.code)?;
-        let p = falcoc_compiler::events::event(self.evt.code)?
-            .params
-            .get(i)?;
+        let p = falcoc_schema::events::event(self.evt.code)?.params.get(i)?;
         if p.ty != FieldType::Fd {
             return None;
         }
@@ -177,7 +175,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
 
     fn is_exit(&self) -> bool {
         self.desc()
-            .is_some_and(|d| d.direction == falcoc_compiler::events::Direction::Exit)
+            .is_some_and(|d| d.direction == falcoc_schema::events::Direction::Exit)
     }
 
     fn thread_ref(&self) -> Option<ThreadRef> {

@@ -4,8 +4,8 @@
 
 use std::net::Ipv4Addr;
 
-use falcoc_compiler::fields::{FieldType, PrintFormat};
 use falcoc_engine::vm::Values;
+use falcoc_schema::fields::{FieldType, PrintFormat};
 
 use falcoc_scap::EventRef;
 use falcoc_state::evtable::{self, ParamDesc};

@@ -3,8 +3,8 @@
 
 use super::similar::suggest;
 use super::{Cx, Hit};
-use crate::load::split_field;
-use crate::result::{Code, LoadMessage};
+use falcoc_compiler::load::split_field;
+use falcoc_compiler::result::{Code, LoadMessage};
 use falcoc_lang::rulefile::{Item, ItemKind, Node, Scalar};
 use falcoc_lang::Span;
 use std::collections::{HashSet, VecDeque};
@@ -130,7 +130,7 @@ fn output_token(rest: &str) -> &str {
 fn field_notes(cx: &Cx<'_>, field: &str, source: Option<&str>) -> Vec<String> {
     let (base, arg) = split_field(field);
     let mut notes = Vec::new();
-    let source = source.unwrap_or(crate::fields::SYSCALL_SOURCE);
+    let source = source.unwrap_or(falcoc_schema::fields::SYSCALL_SOURCE);
     if cx.profile.lookup(source, base, None).is_ok() && arg.is_some() {
         notes.push(format!(
             "`{base}` exists but does not take the argument `[{}]`",
@@ -138,7 +138,7 @@ fn field_notes(cx: &Cx<'_>, field: &str, source: Option<&str>) -> Vec<String> {
         ));
         return notes;
     }
-    for p in crate::fields::known_plugins() {
+    for p in falcoc_schema::fields::known_plugins() {
         if p.class.field(base).is_some() && p.extracts_from(source) {
             notes.push(format!(
                 "`{base}` is provided by the `{}` plugin, which is not loaded",
@@ -148,7 +148,7 @@ fn field_notes(cx: &Cx<'_>, field: &str, source: Option<&str>) -> Vec<String> {
         }
     }
     let candidates: Vec<&'static str> = match cx.profile.field_names(source) {
-        v if v.is_empty() => crate::fields::all_field_names().collect(),
+        v if v.is_empty() => falcoc_schema::fields::all_field_names().collect(),
         v => v,
     };
     if let Some(s) = suggest(base, candidates.iter().copied()) {

@@ -1,4 +1,4 @@
-//! falcoc's lints (`falcoc_compiler::lints`): every fixture of `fixtures/lints` gives
+//! falcoc's lints (`falcoc_lints`): every fixture of `fixtures/lints` gives
 //! exactly the findings its `# expect:` comments list, suppression comments and
 //! `--allow all` work, and the real rule files of `../shared/corpus/rules` lint without
 //! panics.
@@ -13,9 +13,9 @@
 //! loaded in the every-problem mode with every known plugin, and linted with every lint
 //! enabled at least as a warning.
 
-use falcoc_compiler::fields::PluginProfile;
-use falcoc_compiler::lints::{self, Finding, Level, LintConfig};
 use falcoc_compiler::load::{auto_profile, load, Input, LoadOptions, Loaded, Mode};
+use falcoc_lints::{self as lints, Finding, Level, LintConfig};
+use falcoc_schema::fields::PluginProfile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,8 @@
 //! Inline suppression comments: `# falcoc: allow(FC001, constant-condition)` (see the
-//! module docs of [`crate::lints`] for where they apply).
+//! [crate docs](crate) for where they apply).
 
 use super::{lookup, Finding};
-use crate::load::Loaded;
+use falcoc_compiler::load::Loaded;
 use falcoc_lang::rulefile::ReadResult;
 use std::collections::HashMap;
 

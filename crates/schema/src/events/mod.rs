@@ -209,6 +209,43 @@ pub struct EventParam {
     pub format: PrintFormat,
 }
 
+impl FieldType {
+    /// The width in bytes of a libscap event parameter of this type when it has a fixed
+    /// size, as the event table's parameters are encoded in captures and by the probe
+    /// (`None`: variable length — strings, paths, buffers, socket addresses and tuples…).
+    pub fn fixed_width(self) -> Option<usize> {
+        use FieldType as T;
+        Some(match self {
+            T::Int8
+            | T::Uint8
+            | T::Flags8
+            | T::EnumFlags8
+            | T::SigType
+            | T::L4Proto
+            | T::SockFamily => 1,
+            T::Int16 | T::Uint16 | T::Flags16 | T::EnumFlags16 | T::SyscallId | T::Port => 2,
+            T::Int32
+            | T::Uint32
+            | T::Flags32
+            | T::EnumFlags32
+            | T::Uid
+            | T::Gid
+            | T::Mode
+            | T::Bool
+            | T::Ipv4Addr => 4,
+            T::Int64
+            | T::Uint64
+            | T::Errno
+            | T::Fd
+            | T::Pid
+            | T::RelTime
+            | T::AbsTime
+            | T::Double => 8,
+            _ => return None,
+        })
+    }
+}
+
 /// One entry of the event table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventInfo {

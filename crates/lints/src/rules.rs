@@ -1,10 +1,10 @@
 //! FC006 `shadowed-rule` and FC007 `unused-exception-fields`.
 
 use super::{Cx, Hit};
-use crate::check::condition_details;
-use crate::compile::CompiledRule;
-use crate::load::split_field;
-use crate::macros::{MacroDef, MacroTable, Viewer};
+use falcoc_compiler::check::condition_details;
+use falcoc_compiler::compile::CompiledRule;
+use falcoc_compiler::load::split_field;
+use falcoc_compiler::macros::{MacroDef, MacroTable, Viewer};
 use falcoc_lang::condition::ast::{ExprKind, Operand, OperandKind, TransformArg};
 use falcoc_lang::condition::{self};
 use falcoc_lang::rulefile::{ItemKind, Node};

@@ -24,8 +24,8 @@
 //! FC001 reports what Falco's load results contain: with [`Mode::Falco`] that is the first
 //! error of each file only, with [`Mode::AllProblems`] every one.
 //!
-//! [`Mode::Falco`]: crate::load::Mode::Falco
-//! [`Mode::AllProblems`]: crate::load::Mode::AllProblems
+//! [`Mode::Falco`]: falcoc_compiler::load::Mode::Falco
+//! [`Mode::AllProblems`]: falcoc_compiler::load::Mode::AllProblems
 //!
 //! # Levels and configuration
 //!
@@ -73,11 +73,11 @@ mod similar;
 mod suppress;
 mod unknown;
 
-use crate::fields::PluginProfile;
-use crate::load::Loaded;
+use falcoc_compiler::load::Loaded;
 use falcoc_lang::condition::{self, Expr};
 use falcoc_lang::rulefile::{Item, ItemKind, Node, Scalar};
 use falcoc_lang::{Diagnostic, Label, Severity, Span};
+use falcoc_schema::fields::PluginProfile;
 
 /// How a lint's findings are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -572,7 +572,7 @@ impl<'a> Cx<'a> {
     }
 
     /// The item at `at` (a collector position).
-    fn item_at(&self, at: crate::decl::ItemAt) -> Option<&'a Item> {
+    fn item_at(&self, at: falcoc_compiler::decl::ItemAt) -> Option<&'a Item> {
         self.loaded
             .files
             .get(at.file)?
@@ -601,7 +601,7 @@ impl<'a> Cx<'a> {
         item.name_str()
             .and_then(|n| self.loaded.collection.rule(n))
             .map_or_else(
-                || crate::fields::SYSCALL_SOURCE.to_string(),
+                || falcoc_schema::fields::SYSCALL_SOURCE.to_string(),
                 |r| r.source.clone(),
             )
     }

@@ -1,12 +1,12 @@
 //! FC003 `no-evttype-restriction`, FC004 `constant-condition`, FC010 `mixed-and-or`.
 
 use super::{clip, CondItem, Cx, Hit};
-use crate::events::all_event_set;
-use crate::fields::SYSCALL_SOURCE;
 use falcoc_lang::condition::ast::{CmpOp, Comparison, Expr, ExprKind, OperandKind, Rhs};
 use falcoc_lang::condition::print;
 use falcoc_lang::rulefile::{Item, ItemKind, Node};
 use falcoc_lang::Span;
+use falcoc_schema::events::all_event_set;
+use falcoc_schema::fields::SYSCALL_SOURCE;
 use std::collections::HashSet;
 
 /// The span of a rule item's condition value (else of its name, else of its key).
