@@ -617,12 +617,25 @@ pub fn sockaddr_string(b: &[u8]) -> String {
 
 /// [`socktuple_string`] appended to `out` (IPv4 tuples without a new string).
 pub fn socktuple_into(b: &[u8], out: &mut String) {
-    if b.len() == 13 && b[0] == AF_INET {
-        push_ip4_port(out, &b[1..5], le16(b, 5));
-        out.push_str("->");
-        push_ip4_port(out, &b[7..11], le16(b, 11));
-    } else {
-        out.push_str(&socktuple_string(b));
+    use std::fmt::Write;
+    match b.first() {
+        Some(&AF_INET) if b.len() == 13 => {
+            push_ip4_port(out, &b[1..5], le16(b, 5));
+            out.push_str("->");
+            push_ip4_port(out, &b[7..11], le16(b, 11));
+        }
+        Some(&AF_UNIX) if b.len() >= 17 => {
+            // Written in place (no intermediate string once `out` has grown).
+            let _ = write!(out, "{:x}->{:x} ", le64(b, 1), le64(b, 9));
+            let path = crate::parse_cstr(&b[17..]);
+            out.extend(
+                path.iter()
+                    .copied()
+                    .filter(|&c| !paths::is_invalid_char(c))
+                    .map(char::from),
+            );
+        }
+        _ => out.push_str(&socktuple_string(b)),
     }
 }
 
@@ -707,6 +720,30 @@ fn push_decimal(out: &mut String, mut n: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tuples_written_in_place_read_like_the_strings() {
+        let mut unix = vec![AF_UNIX];
+        unix.extend_from_slice(&0xffff_8880_1234_5678u64.to_le_bytes());
+        unix.extend_from_slice(&0x9abcu64.to_le_bytes());
+        unix.extend_from_slice(b"/run/a\x01b.sock\0junk");
+        let mut v4 = vec![AF_INET, 10, 0, 0, 1];
+        v4.extend_from_slice(&443u16.to_le_bytes());
+        v4.extend_from_slice(&[192, 168, 1, 9]);
+        v4.extend_from_slice(&51000u16.to_le_bytes());
+        let mut v6 = vec![AF_INET6];
+        v6.extend_from_slice(&[0; 15]);
+        v6.push(1);
+        v6.extend_from_slice(&80u16.to_le_bytes());
+        v6.extend_from_slice(&[0xfe, 0x80]);
+        v6.extend_from_slice(&[0; 14]);
+        v6.extend_from_slice(&8080u16.to_le_bytes());
+        for t in [&unix[..], &v4, &v6, &[AF_UNIX, 1][..], &[][..]] {
+            let mut out = String::from("x");
+            socktuple_into(t, &mut out);
+            assert_eq!(out, format!("x{}", socktuple_string(t)));
+        }
+    }
 
     #[test]
     fn ipv4_tuples_render_as_format_does() {
