@@ -80,12 +80,19 @@ impl ProcFs {
         let mut fds = Vec::new();
         for pid in self.pids() {
             let tids = self.tids(pid);
+            let mut main_thread = false;
             for tid in tids {
                 if let Some(p) = self.thread(pid, tid) {
+                    main_thread |= tid == pid;
                     processes.push(p);
                 }
             }
-            fds.push(self.fds(pid, &sockets));
+            // A process that exited while the scan ran has no thread entry, and libscap
+            // skips its fds with it: a capture's fd list must name a thread of the
+            // process list (sysdig refuses the file otherwise).
+            if main_thread {
+                fds.push(self.fds(pid, &sockets));
+            }
         }
         Metadata {
             section: None,
@@ -663,6 +670,23 @@ mod tests {
             hex_v6("00000000000000000000000001000000"),
             Some(Ipv6Addr::LOCALHOST)
         );
+    }
+
+    /// A process whose threads are gone by the time the scan reads them (it exited during
+    /// the scan) leaves neither a thread nor an fd list, so the capture names no missing
+    /// thread.
+    #[test]
+    fn scan_skips_the_fds_of_a_vanished_process() {
+        let root = std::env::temp_dir().join(format!("falcoc-procfs-{}", std::process::id()));
+        let fd_dir = root.join("proc/4242/fd");
+        fs::create_dir_all(&fd_dir).unwrap();
+        fs::create_dir_all(root.join("etc")).unwrap();
+        let _ = fs::remove_file(fd_dir.join("0"));
+        std::os::unix::fs::symlink("/dev/null", fd_dir.join("0")).unwrap();
+        let meta = ProcFs::new(root.join("proc"), root.join("etc")).scan();
+        fs::remove_dir_all(&root).unwrap();
+        assert!(meta.processes.iter().all(|p| p.pid != 4242));
+        assert!(meta.fds.iter().all(|l| l.tid != 4242), "{:?}", meta.fds);
     }
 
     /// The scan of this machine finds this very process with its command line, and its
