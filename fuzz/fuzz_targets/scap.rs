@@ -1,11 +1,12 @@
 //! Fuzzes the scap capture reader: arbitrary bytes (plain, or gzip when they start with
 //! `1f 8b`) must read to the end or to one error, without panicking or looping; errors of
 //! plain input lie within it; events are numbered 1, 2, 3…; after an error nothing more is
-//! returned; every typed view of every parameter copes with whatever bytes it holds.
+//! returned; every typed view of every parameter copes with whatever bytes it holds; the
+//! batches of `Reader::next_batch` give the same events and error as single events.
 
 #![no_main]
 
-use falcoc_scap::{Block, Reader, ReaderOptions};
+use falcoc_scap::{Block, EventBatch, Reader, ReaderOptions};
 use libfuzzer_sys::fuzz_target;
 
 /// Small enough that a gzip bomb cannot exhaust memory; ample for the fuzzer's inputs.
@@ -68,4 +69,35 @@ fuzz_target!(|data: &[u8]| {
         "more blocks than bytes allow"
     );
     assert_eq!(r.stats().events, last_num);
+    if compressed {
+        return;
+    }
+    // The same input through single events and through batches.
+    let (Ok(mut one), Ok(mut batched)) = (
+        Reader::with_options(data, opts),
+        Reader::with_options(data, opts),
+    ) else {
+        return;
+    };
+    let mut single = Vec::new();
+    let mut single_err = None;
+    while let Some(e) = one.next_event_ref() {
+        match e {
+            Ok(e) => single.push(e.to_event()),
+            Err(e) => single_err = Some(e),
+        }
+    }
+    let mut batch = EventBatch::new();
+    let mut from_batches = Vec::new();
+    let batch_err = loop {
+        let res = batched.next_batch(&mut batch);
+        from_batches.extend(batch.iter().map(|e| e.to_event()));
+        match res {
+            Err(e) => break Some(e),
+            Ok(()) if batch.is_empty() => break None,
+            Ok(()) => {}
+        }
+    };
+    assert_eq!(single, from_batches, "batches give the single events");
+    assert_eq!(single_err, batch_err, "batches stop at the same error");
 });
