@@ -3,7 +3,7 @@
 //! `rules_files` (or `rules_file`) names, files and directories, in the order Falco loads
 //! them; `-r RULES` (repeatable) replaces that list, as Falco's `-r` does.
 
-use crate::inputs::load_paths;
+use crate::inputs::load_paths_with;
 use crate::render;
 use crate::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use falcoc_compiler::load::Mode;
@@ -171,7 +171,8 @@ pub fn run(args: LintArgs) -> u8 {
     } else {
         args.files.clone()
     };
-    let loaded = match load_paths(&paths, &args.plugins, mode) {
+    // The cache is kept: the lints reuse its parses, and the process ends without freeing.
+    let loaded = match load_paths_with(&paths, &args.plugins, mode, true) {
         Ok((l, _)) => l,
         Err(e) => {
             eprintln!("error: {e}");

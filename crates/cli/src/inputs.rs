@@ -70,6 +70,17 @@ pub fn load_paths(
     plugins: &str,
     mode: Mode,
 ) -> Result<(Loaded, PluginProfile), InputError> {
+    load_paths_with(paths, plugins, mode, false)
+}
+
+/// [`load_paths`], keeping the compile cache in the result when `keep_cache` (see
+/// [`LoadOptions::keep_cache`]).
+pub fn load_paths_with(
+    paths: &[PathBuf],
+    plugins: &str,
+    mode: Mode,
+    keep_cache: bool,
+) -> Result<(Loaded, PluginProfile), InputError> {
     let contents = read_files(paths)?;
     let inputs: Vec<Input> = contents
         .iter()
@@ -82,6 +93,7 @@ pub fn load_paths(
         &LoadOptions {
             profile: profile.clone(),
             mode,
+            keep_cache,
             ..LoadOptions::default()
         },
     );

@@ -5,7 +5,6 @@ use crate::check::{self, CheckWarning, Checked};
 use crate::collector::{Collection, MacroState, RuleState};
 use crate::exceptions::{self, Exception};
 use crate::issue::{CondExpr, Issue, Loc};
-use crate::lists::quote_item;
 use crate::macros::{ExpandError, Lookup, MacroDef, MacroTable, Viewer};
 use crate::output::{self, RuleOutput};
 use crate::priority::Priority;
@@ -17,6 +16,7 @@ use falcoc_lang::span::ParserPos;
 use falcoc_lang::Span;
 use falcoc_schema::events::{self, EventSet};
 use falcoc_schema::fields::{FieldError, PluginProfile, ResolvedField};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A rule after compilation.
@@ -173,14 +173,31 @@ struct MacroMemo {
     used: Vec<String>,
 }
 
-/// Field lookups by (source, name, argument).
-type FieldCache = HashMap<(String, String, Option<String>), Result<ResolvedField, FieldError>>;
+/// Field lookups by (source, name, argument), keyed by [`field_key`].
+type FieldCache = FxHashMap<Vec<u8>, Result<ResolvedField, FieldError>>;
+
+/// The [`FieldCache`] key of a lookup: each part with its length in front, so no two
+/// lookups share a key.
+fn field_key(key: &mut Vec<u8>, source: &str, name: &str, arg: Option<&str>) {
+    key.clear();
+    for part in [Some(source), Some(name), arg] {
+        match part {
+            Some(p) => {
+                key.push(1);
+                key.extend_from_slice(&(p.len() as u64).to_le_bytes());
+                key.extend_from_slice(p.as_bytes());
+            }
+            None => key.push(0),
+        }
+    }
+}
 
 /// A [`check::FieldResolver`] that remembers the profile's answers (rules look the same
 /// fields up many times).
 struct CachedResolver<'a> {
     profile: &'a PluginProfile,
     cache: &'a std::cell::RefCell<FieldCache>,
+    key: std::cell::RefCell<Vec<u8>>,
 }
 
 impl check::FieldResolver for CachedResolver<'_> {
@@ -190,16 +207,13 @@ impl check::FieldResolver for CachedResolver<'_> {
         name: &str,
         arg: Option<&str>,
     ) -> Result<ResolvedField, FieldError> {
-        let key = (
-            source.to_string(),
-            name.to_string(),
-            arg.map(str::to_string),
-        );
-        if let Some(r) = self.cache.borrow().get(&key) {
+        let mut key = self.key.borrow_mut();
+        field_key(&mut key, source, name, arg);
+        if let Some(r) = self.cache.borrow().get(key.as_slice()) {
             return r.clone();
         }
         let r = self.profile.lookup(source, name, arg);
-        self.cache.borrow_mut().insert(key, r.clone());
+        self.cache.borrow_mut().insert(key.clone(), r.clone());
         r
     }
 
@@ -209,6 +223,11 @@ impl check::FieldResolver for CachedResolver<'_> {
 }
 
 impl CompileCache {
+    /// The parse of `text` if a compile parsed it.
+    pub(crate) fn parsed(&self, text: &str) -> Option<&Result<Expr, condition::ParseError>> {
+        self.parsed.get(text)
+    }
+
     fn parse(&mut self, text: &str) -> Result<Expr, condition::ParseError> {
         if let Some(r) = self.parsed.get(text) {
             return r.clone();
@@ -234,6 +253,7 @@ impl CompileCache {
         let resolver = CachedResolver {
             profile,
             cache: &self.fields,
+            key: std::cell::RefCell::new(Vec::new()),
         };
         let r = check::check_condition_with(expanded, source, &resolver);
         self.checked.insert(key, r.clone());
@@ -264,52 +284,79 @@ pub struct CompileOptions<'a> {
     pub stop_at_first_error: bool,
 }
 
-struct Lists {
+struct Lists<'c> {
     /// (name, joined quoted items), in definition order.
-    joined: Vec<(String, String)>,
+    joined: Vec<(&'c str, String)>,
     used: HashSet<String>,
-    /// Finds the list names in a text (a superset of where substitution applies).
-    finder: Option<aho_corasick::AhoCorasick>,
+    /// Finds the lists whose names occur in a text (a superset of where substitution
+    /// applies).
+    finder: ListFinder<'c>,
     /// For each list, the later lists whose names occur in its replacement text.
     introduces: Vec<Vec<usize>>,
 }
 
-impl Lists {
+/// How the lists that a text may use are found.
+///
+/// Substitution only replaces a *delimited* occurrence of a name (see [`crate::lists`]):
+/// when no name is empty or holds a delimiter, such an occurrence is exactly a whole
+/// token of the text split at the delimiters, so looking each token up finds every list
+/// that can apply (and the tokens of a substituted replacement are those of its joined
+/// items, see `introduces`). Otherwise every list is a candidate: trying a list whose
+/// name does not occur changes nothing, so any superset gives the same result.
+enum ListFinder<'c> {
+    /// List index by name.
+    Tokens(FxHashMap<&'c str, usize>),
+    /// Every list.
+    All(usize),
+}
+
+impl Lists<'_> {
     /// Indexes of the lists whose names occur in `text`.
     fn candidates(&self, text: &str) -> BTreeSet<usize> {
         match &self.finder {
-            Some(f) => f
-                .find_overlapping_iter(text)
-                .map(|m| m.pattern().as_usize())
+            ListFinder::Tokens(index) => text
+                .split(|c: char| c.is_ascii() && crate::lists::is_delimiter(c as u8))
+                .filter(|t| !t.is_empty())
+                .filter_map(|t| index.get(t).copied())
                 .collect(),
-            None => BTreeSet::new(),
+            ListFinder::All(n) => (0..*n).collect(),
         }
     }
 }
 
-fn compile_lists(c: &Collection) -> Lists {
-    let mut joined: Vec<(String, String)> = Vec::new();
+fn compile_lists(c: &Collection) -> Lists<'_> {
+    let mut joined: Vec<(&str, String)> = Vec::with_capacity(c.lists.len());
     let mut used = HashSet::new();
-    let mut raw: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
-    for l in &c.lists {
-        let mut items = Vec::new();
+    let mut raw: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut tokens_find_all = true;
+    for (i, l) in c.lists.iter().enumerate() {
+        let mut items: Vec<&str> = Vec::with_capacity(l.items.len());
         for it in &l.items {
             if let Some(earlier) = raw.get(it.as_str()) {
                 used.insert(it.clone());
-                items.extend(earlier.iter().cloned());
+                items.extend(earlier.iter().copied());
             } else {
-                items.push(it.clone());
+                items.push(it.as_str());
             }
         }
-        let quoted: Vec<String> = items.iter().map(|i| quote_item(i)).collect();
-        joined.push((l.name.clone(), quoted.join(", ")));
+        let mut text = String::new();
+        for (k, item) in items.iter().enumerate() {
+            if k > 0 {
+                text.push_str(", ");
+            }
+            crate::lists::push_quoted(&mut text, item);
+        }
+        joined.push((l.name.as_str(), text));
         raw.insert(l.name.as_str(), items);
+        let plain = !l.name.is_empty() && !l.name.bytes().any(crate::lists::is_delimiter);
+        tokens_find_all &= plain && index.insert(l.name.as_str(), i).is_none();
     }
-    // A contiguous NFA: built often (once per compile), searched briefly.
-    let finder = aho_corasick::AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-        .build(joined.iter().map(|(n, _)| n.as_str()))
-        .ok();
+    let finder = if tokens_find_all {
+        ListFinder::Tokens(index)
+    } else {
+        ListFinder::All(joined.len())
+    };
     let mut lists = Lists {
         joined,
         used,
@@ -338,7 +385,7 @@ fn substitute_lists(text: &mut SourcedText, lists: &Lists, used: &mut HashSet<St
         next = i + 1;
         let (name, items) = &lists.joined[i];
         if text.substitute_list(name, items) {
-            used.insert(name.clone());
+            used.insert(name.to_string());
             candidates.extend(lists.introduces[i].iter().copied());
         }
     }

@@ -21,6 +21,23 @@ pub fn quote_item(item: &str) -> String {
     }
 }
 
+/// Appends `item` to `out` quoted as [`quote_item`] does.
+pub fn push_quoted(out: &mut String, item: &str) {
+    if item.contains(' ') && !item.starts_with('"') && !item.starts_with('\'') {
+        out.push('"');
+        out.push_str(item);
+        out.push('"');
+    } else {
+        out.push_str(item);
+    }
+}
+
+/// True for the bytes that delimit a list name in a condition (the start and end of the
+/// text delimit it too).
+pub fn is_delimiter(b: u8) -> bool {
+    DELIMS.contains(&b)
+}
+
 /// Joins (already quoted) items with `, `.
 pub fn join_items(items: &[String]) -> String {
     items.join(", ")

@@ -43,6 +43,11 @@ pub struct LoadOptions {
     /// The plugins (name, version) `required_plugin_versions` are checked against; `None`
     /// means the profile's plugins with the versions of their field tables.
     pub loaded_plugins: Option<Vec<(String, String)>>,
+    /// Keep what the compile passes computed (parsed conditions among them) in the
+    /// [`Loaded`] result instead of freeing it at the end of the load: for a caller that
+    /// uses [`Loaded::parsed_condition`], or ends the process soon after and skips freeing
+    /// (`falcoc lint`). A long-running caller leaves it off.
+    pub keep_cache: bool,
 }
 
 impl Default for LoadOptions {
@@ -52,6 +57,7 @@ impl Default for LoadOptions {
             mode: Mode::Falco,
             engine_version: ENGINE_VERSION,
             loaded_plugins: None,
+            keep_cache: false,
         }
     }
 }
@@ -67,9 +73,21 @@ pub struct Loaded {
     pub rules: Vec<CompiledRule>,
     /// Everything collected.
     pub collection: Collection,
+    /// What the compile passes computed, when [`LoadOptions::keep_cache`] asked for it.
+    cache: Option<compile::CompileCache>,
 }
 
 impl Loaded {
+    /// The parse of condition text `text` if a compile pass of this load parsed that very
+    /// text (only with [`LoadOptions::keep_cache`]): the same as parsing it again.
+    pub fn parsed_condition(
+        &self,
+        text: &str,
+    ) -> Option<&Result<falcoc_lang::condition::ast::Expr, falcoc_lang::condition::ParseError>>
+    {
+        self.cache.as_ref()?.parsed(text)
+    }
+
     /// True if any file has an error.
     pub fn has_errors(&self) -> bool {
         self.results.iter().any(|r| !r.successful())
@@ -97,7 +115,21 @@ pub fn read_inputs(inputs: &[Input<'_>]) -> Vec<ReadResult> {
     std::thread::scope(|scope| {
         let mut chunks = inputs.chunks(chunk);
         let first = chunks.next().unwrap_or_default();
-        let others: Vec<_> = chunks.map(|c| scope.spawn(move || read_chunk(c))).collect();
+        let n = chunks.len();
+        let others: Vec<_> = chunks
+            .enumerate()
+            .map(|(k, c)| {
+                scope.spawn(move || {
+                    let read = read_chunk(c);
+                    // The last chunk has the fewest files: its thread then builds the field
+                    // and event tables that loading needs next (built once, on first use).
+                    if k + 1 == n {
+                        warm_tables();
+                    }
+                    read
+                })
+            })
+            .collect();
         let mut out = read_chunk(first);
         for h in others {
             match h.join() {
@@ -108,6 +140,13 @@ pub fn read_inputs(inputs: &[Input<'_>]) -> Vec<ReadResult> {
         }
         out
     })
+}
+
+/// Builds the field and event tables now (they are built on first use), so that another
+/// thread can do it while files are read.
+fn warm_tables() {
+    falcoc_schema::fields::builtin_classes();
+    falcoc_schema::events::events();
 }
 
 /// Loads `inputs` in order into one engine.
@@ -272,6 +311,7 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
         results,
         rules,
         collection,
+        cache: opts.keep_cache.then_some(cache),
     }
 }
 

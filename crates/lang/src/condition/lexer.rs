@@ -294,7 +294,9 @@ impl<'a> Lexer<'a> {
     }
 
     fn emit(&mut self, start: usize, tok: Tok, end: usize, text: &str) {
-        self.last = text.to_string();
+        // Reuse the buffer: this runs for every token, the text is read only on errors.
+        self.last.clear();
+        self.last.push_str(text);
         self.pending.push_back((start, tok, end));
     }
 

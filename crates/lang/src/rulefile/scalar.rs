@@ -304,6 +304,23 @@ fn char_len(b: &[u8], p: usize) -> usize {
     }
 }
 
+/// The end of the run of characters from `p` (before `end`) that are neither blank nor a
+/// line break, and, with `stop_quoted`, none of `'`, `"` and `\\`. Only the ASCII
+/// specials and the lead bytes of NEL, LS and PS (0xC2, 0xE2) need a closer look, so
+/// the scan goes byte by byte and stays on character boundaries.
+fn ordinary_run(b: &[u8], mut p: usize, end: usize, stop_quoted: bool) -> usize {
+    let end = end.min(b.len());
+    while p < end {
+        match b[p] {
+            b' ' | b'\t' | b'\r' | b'\n' => break,
+            b'\'' | b'"' | b'\\' if stop_quoted => break,
+            0xC2 | 0xE2 if break_at(b, p).is_some() => break,
+            _ => p += 1,
+        }
+    }
+    p
+}
+
 /// Skips node properties (tag `!…`, anchor `&…`) and the white space, comments and line
 /// breaks after them; returns the offset of the scalar's first character.
 fn skip_properties(b: &[u8], mut p: usize, end: usize) -> usize {
@@ -337,10 +354,11 @@ struct Out<'a> {
 }
 
 impl<'a> Out<'a> {
-    fn new(src: &'a str) -> Out<'a> {
+    /// An empty value for a scalar of about `size` source bytes.
+    fn new(src: &'a str, size: usize) -> Out<'a> {
         Out {
             src,
-            value: String::new(),
+            value: String::with_capacity(size),
             segs: Vec::new(),
         }
     }
@@ -424,8 +442,8 @@ fn decode(
         ScalarStyle::Plain => decode_plain(text, p0, end),
         ScalarStyle::SingleQuoted => decode_quoted(text, p0, end, true),
         ScalarStyle::DoubleQuoted => decode_quoted(text, p0, end, false),
-        ScalarStyle::Literal => decode_block(text, p0, true, indent),
-        ScalarStyle::Folded => decode_block(text, p0, false, indent),
+        ScalarStyle::Literal => decode_block(text, p0, true, indent, end.saturating_sub(p0)),
+        ScalarStyle::Folded => decode_block(text, p0, false, indent, end.saturating_sub(p0)),
     }
 }
 
@@ -433,7 +451,7 @@ fn decode(
 /// non-blank character).
 fn decode_plain(text: &str, p0: usize, end: usize) -> Option<Decoded> {
     let b = text.as_bytes();
-    let mut out = Out::new(text);
+    let mut out = Out::new(text, end.saturating_sub(p0));
     let mut p = p0;
     let mut leading_blanks = false;
     let mut ws: Option<(usize, usize)> = None;
@@ -461,9 +479,10 @@ fn decode_plain(text: &str, p0: usize, end: usize) -> Option<Decoded> {
             } else if let Some((s, e)) = ws.take() {
                 out.verbatim(s, e)?;
             }
-            let n = char_len(b, p);
-            out.verbatim(p, p + n)?;
-            p += n;
+            // The run of characters up to the next blank or line break, copied at once.
+            let run = p;
+            p = ordinary_run(b, p + char_len(b, p), end, false);
+            out.verbatim(run, p)?;
         }
     }
     if p != end {
@@ -528,7 +547,7 @@ fn decode_quoted(text: &str, q: usize, end: usize, single: bool) -> Option<Decod
     if b.get(q) != Some(&quote) {
         return None;
     }
-    let mut out = Out::new(text);
+    let mut out = Out::new(text, end.saturating_sub(q));
     let mut p = q + 1;
     let mut leading: Option<Brk> = None;
     let mut trailing: Vec<Brk> = Vec::new();
@@ -555,9 +574,11 @@ fn decode_quoted(text: &str, q: usize, end: usize, single: bool) -> Option<Decod
                 out.produced(&s, p, n)?;
                 p += n;
             } else {
-                let n = char_len(b, p);
-                out.verbatim(p, p + n)?;
-                p += n;
+                // The run of ordinary characters up to the next quote, backslash, blank
+                // or line break, copied at once.
+                let run = p;
+                p = ordinary_run(b, p + char_len(b, p), b.len(), true);
+                out.verbatim(run, p)?;
             }
         }
         if b.get(p) == Some(&quote) {
@@ -603,8 +624,9 @@ fn decode_quoted(text: &str, q: usize, end: usize, single: bool) -> Option<Decod
 }
 
 /// Block scalar whose indicator (`|` or `>`) is at `h`. `parent` is libyaml's block
-/// indentation at the scalar.
-fn decode_block(text: &str, h: usize, literal: bool, parent: i64) -> Option<Decoded> {
+/// indentation at the scalar; `size` is the length of its event's source (a capacity
+/// hint for the value).
+fn decode_block(text: &str, h: usize, literal: bool, parent: i64, size: usize) -> Option<Decoded> {
     let b = text.as_bytes();
     let expected = if literal { b'|' } else { b'>' };
     if b.get(h) != Some(&expected) {
@@ -668,7 +690,7 @@ fn decode_block(text: &str, h: usize, literal: bool, parent: i64) -> Option<Deco
     } else {
         0
     };
-    let mut out = Out::new(text);
+    let mut out = Out::new(text, size);
     let mut trailing: Vec<Brk> = Vec::new();
     let mut leading: Option<Brk> = None;
     let mut leading_blank = false;
@@ -720,10 +742,15 @@ fn decode_block(text: &str, h: usize, literal: bool, parent: i64) -> Option<Deco
         }
         leading_blank = is_blank(b, p);
         let line_start = p;
-        while p < b.len() && break_at(b, p).is_none() {
-            p += char_len(b, p);
+        // Blanks are content here: scan to the line break.
+        while p < b.len() {
+            p = ordinary_run(b, p, b.len(), false);
+            if p < b.len() && is_blank(b, p) {
+                p += 1;
+            } else {
+                break;
+            }
         }
-        p = p.min(b.len());
         content_start.get_or_insert(line_start - col as usize);
         out.verbatim(line_start, p)?;
         content_end = p;
