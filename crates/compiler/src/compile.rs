@@ -75,10 +75,7 @@ pub struct Compiled {
 /// on (a rule memo and a macro memo).
 #[derive(Debug, Default)]
 pub struct CompileCache {
-    fields: std::cell::RefCell<FieldCache>,
-    parsed: HashMap<String, Result<Expr, condition::ParseError>>,
-    checked: HashMap<(String, String, String), Result<Checked, check::CheckError>>,
-    outputs: HashMap<(String, String), Result<RuleOutput, output::OutputError>>,
+    memo: Memo,
     rules: HashMap<String, RuleMemo>,
     macros: HashMap<String, MacroMemo>,
     /// The macro table of the latest pass, and the list-substituted text each of its
@@ -222,10 +219,39 @@ impl check::FieldResolver for CachedResolver<'_> {
     }
 }
 
+/// The results of the pure steps of a compile, by their inputs: parses by text, checks
+/// by (text, expansion, source), outputs by (text, source), field lookups. A value is what
+/// computing it again gives, so memos of different threads can be merged.
+#[derive(Debug, Default)]
+struct Memo {
+    fields: std::cell::RefCell<FieldCache>,
+    parsed: HashMap<String, Result<Expr, condition::ParseError>>,
+    checked: HashMap<(String, String, String), Result<Checked, check::CheckError>>,
+    outputs: HashMap<(String, String), Result<RuleOutput, output::OutputError>>,
+}
+
 impl CompileCache {
     /// The parse of `text` if a compile parsed it.
     pub(crate) fn parsed(&self, text: &str) -> Option<&Result<Expr, condition::ParseError>> {
-        self.parsed.get(text)
+        self.memo.parsed.get(text)
+    }
+}
+
+impl Memo {
+    /// Adds the entries of `other` that `self` lacks.
+    fn merge(&mut self, other: Memo) {
+        for (k, v) in other.fields.into_inner() {
+            self.fields.get_mut().entry(k).or_insert(v);
+        }
+        for (k, v) in other.parsed {
+            self.parsed.entry(k).or_insert(v);
+        }
+        for (k, v) in other.checked {
+            self.checked.entry(k).or_insert(v);
+        }
+        for (k, v) in other.outputs {
+            self.outputs.entry(k).or_insert(v);
+        }
     }
 
     fn parse(&mut self, text: &str) -> Result<Expr, condition::ParseError> {
@@ -502,7 +528,7 @@ pub(crate) fn compile_pass(
             macro_texts.push(text);
             continue;
         }
-        let body = match cache.parse(&text.text) {
+        let body = match cache.memo.parse(&text.text) {
             Ok(e) => Some(e),
             Err(e) => {
                 let locs = vec![
@@ -598,36 +624,37 @@ pub(crate) fn compile_pass(
         }
     }
 
-    // Rules.
+    // Rules: those whose memo does not apply are compiled (on two threads when there
+    // are enough of them; each rule's compile is independent of the others'), then every
+    // rule's outcome is reported in order.
+    let mut misses: Vec<(&RuleState, Result<RuleCondition, Issue>)> = Vec::new();
+    let mut active: Vec<&RuleState> = Vec::new();
     for r in &c.rules {
         if !opts.profile.has_source(&r.source) {
             continue;
         }
+        active.push(r);
         let condition = rule_condition(r, &lists);
         let hit = cache.rules.get(&r.name).is_some_and(|x| {
             x.rule == *r && x.condition == condition && env.unchanged(Viewer::Rule, &x.macros)
         });
         if !hit {
-            let mut looked_up = Vec::new();
-            let outcome = compile_rule(
-                r,
-                condition.as_ref(),
-                &table,
-                scalars,
-                opts,
-                cache,
-                &mut looked_up,
-            );
-            cache.rules.insert(
-                r.name.clone(),
-                RuleMemo {
-                    rule: r.clone(),
-                    macros: env.deps(Viewer::Rule, looked_up),
-                    condition,
-                    outcome,
-                },
-            );
+            misses.push((r, condition));
         }
+    }
+    let compiled = compile_rules(&misses, &table, scalars, opts, &mut cache.memo);
+    for ((r, condition), (outcome, looked_up)) in misses.into_iter().zip(compiled) {
+        cache.rules.insert(
+            r.name.clone(),
+            RuleMemo {
+                rule: r.clone(),
+                macros: env.deps(Viewer::Rule, looked_up),
+                condition,
+                outcome,
+            },
+        );
+    }
+    for r in active {
         let Some(memo) = cache.rules.get(&r.name) else {
             continue;
         };
@@ -760,6 +787,62 @@ fn warning_issue(
     i
 }
 
+/// Fewest rules to compile in one pass for a second thread to pay for itself.
+const PARALLEL_RULES: usize = 16;
+
+/// Compiles each rule of `rules` (with its condition), giving its outcome and the macro
+/// lookups of its expansion, in order. With enough rules and a second core, every other
+/// rule is compiled on a second thread with a memo of its own, merged into `memo`
+/// afterwards; the outcomes are the same either way (memo values are what computing
+/// them again gives).
+fn compile_rules(
+    rules: &[(&RuleState, Result<RuleCondition, Issue>)],
+    table: &MacroTable,
+    scalars: &ScalarStore,
+    opts: &CompileOptions<'_>,
+    memo: &mut Memo,
+) -> Vec<(RuleOutcome, Vec<Lookup>)> {
+    let one = |(r, condition): &(&RuleState, Result<RuleCondition, Issue>), memo: &mut Memo| {
+        let mut looked_up = Vec::new();
+        let outcome = compile_rule(
+            r,
+            condition.as_ref(),
+            table,
+            scalars,
+            opts,
+            memo,
+            &mut looked_up,
+        );
+        (outcome, looked_up)
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if rules.len() < PARALLEL_RULES || cores < 2 {
+        return rules.iter().map(|x| one(x, memo)).collect();
+    }
+    let (theirs, other_memo) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let mut own = Memo::default();
+            let out: Vec<_> = rules.iter().skip(1).step_by(2).map(|x| one(x, &mut own)).collect();
+            (out, own)
+        });
+        let mine: Vec<_> = rules.iter().step_by(2).map(|x| one(x, memo)).collect();
+        match other.join() {
+            Ok((theirs, own)) => ((mine, theirs), own),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    });
+    memo.merge(other_memo);
+    let (mine, theirs) = theirs;
+    let mut out = Vec::with_capacity(rules.len());
+    let mut mine = mine.into_iter();
+    let mut theirs = theirs.into_iter();
+    for i in 0..rules.len() {
+        let next = if i % 2 == 0 { mine.next() } else { theirs.next() };
+        out.extend(next);
+    }
+    out
+}
+
 /// Compiles one rule whose condition is `condition`, recording in `looked_up` the macro
 /// names its expansion looked up.
 fn compile_rule(
@@ -768,7 +851,7 @@ fn compile_rule(
     table: &MacroTable,
     scalars: &ScalarStore,
     opts: &CompileOptions<'_>,
-    cache: &mut CompileCache,
+    memo: &mut Memo,
     looked_up: &mut Vec<Lookup>,
 ) -> RuleOutcome {
     let done = |result, lists_used, macros_used| RuleOutcome {
@@ -782,7 +865,7 @@ fn compile_rule(
     let item_span = Span::new(r.first.offset, r.first.end);
 
     // Output.
-    let out = match cache.output(&r.def.output.text, &r.source, opts.profile) {
+    let out = match memo.output(&r.def.output.text, &r.source, opts.profile) {
         Ok(o) => o,
         Err(e) => {
             for w in &e.warnings {
@@ -841,7 +924,7 @@ fn compile_rule(
             Loc::new("rule condition", "", r.def.condition_offset),
         ]
     };
-    let ast = match cache.parse(&text.text) {
+    let ast = match memo.parse(&text.text) {
         Ok(a) => a,
         Err(e) => {
             let mut i = Issue::new(
@@ -877,7 +960,7 @@ fn compile_rule(
 
     // Check fields, types, operators, constants.
     let compiled_condition = condition::print::as_string(&expanded);
-    let checked = match cache.check(
+    let checked = match memo.check(
         &text.text,
         &expanded,
         &compiled_condition,
