@@ -70,9 +70,8 @@ pub struct Compiled {
 }
 
 /// Results that do not change between the compiles of one load (Falco recompiles the whole
-/// collection after every file): parses by text, checks by (text, expansion, source),
-/// outputs by (text, source), and whole rules and macro checks by everything they depend
-/// on (a rule memo and a macro memo).
+/// collection after every file): parses by text, field lookups, and whole rules and macro
+/// checks by everything they depend on (a rule memo and a macro memo).
 #[derive(Debug, Default)]
 pub struct CompileCache {
     memo: Memo,
@@ -219,15 +218,13 @@ impl check::FieldResolver for CachedResolver<'_> {
     }
 }
 
-/// The results of the pure steps of a compile, by their inputs: parses by text, checks
-/// by (text, expansion, source), outputs by (text, source), field lookups. A value is what
+/// The results of the pure steps of a compile, by their inputs: parses by text and field
+/// lookups. A value is what
 /// computing it again gives, so memos of different threads can be merged.
 #[derive(Debug, Default)]
 struct Memo {
     fields: std::cell::RefCell<FieldCache>,
     parsed: HashMap<String, Result<Expr, condition::ParseError>>,
-    checked: HashMap<(String, String, String), Result<Checked, check::CheckError>>,
-    outputs: HashMap<(String, String), Result<RuleOutput, output::OutputError>>,
 }
 
 impl CompileCache {
@@ -246,12 +243,6 @@ impl Memo {
         for (k, v) in other.parsed {
             self.parsed.entry(k).or_insert(v);
         }
-        for (k, v) in other.checked {
-            self.checked.entry(k).or_insert(v);
-        }
-        for (k, v) in other.outputs {
-            self.outputs.entry(k).or_insert(v);
-        }
     }
 
     fn parse(&mut self, text: &str) -> Result<Expr, condition::ParseError> {
@@ -263,42 +254,21 @@ impl Memo {
         r
     }
 
-    /// The checked IR of `expanded` (whose canonical print is `printed`).
+    /// The checked IR of `expanded`. Not memoised: with the rule memo, the same check
+    /// rarely comes again within a load, and keeping a copy of each cost more than the
+    /// repeats saved.
     fn check(
-        &mut self,
-        text: &str,
+        &self,
         expanded: &Expr,
-        printed: &str,
         source: &str,
         profile: &PluginProfile,
     ) -> Result<Checked, check::CheckError> {
-        let key = (text.to_string(), printed.to_string(), source.to_string());
-        if let Some(r) = self.checked.get(&key) {
-            return r.clone();
-        }
         let resolver = CachedResolver {
             profile,
             cache: &self.fields,
             key: std::cell::RefCell::new(Vec::new()),
         };
-        let r = check::check_condition_with(expanded, source, &resolver);
-        self.checked.insert(key, r.clone());
-        r
-    }
-
-    fn output(
-        &mut self,
-        text: &str,
-        source: &str,
-        profile: &PluginProfile,
-    ) -> Result<RuleOutput, output::OutputError> {
-        let key = (text.to_string(), source.to_string());
-        if let Some(r) = self.outputs.get(&key) {
-            return r.clone();
-        }
-        let r = output::compile_rule_output(text, source, profile);
-        self.outputs.insert(key, r.clone());
-        r
+        check::check_condition_with(expanded, source, &resolver)
     }
 }
 
@@ -865,7 +835,7 @@ fn compile_rule(
     let item_span = Span::new(r.first.offset, r.first.end);
 
     // Output.
-    let out = match memo.output(&r.def.output.text, &r.source, opts.profile) {
+    let out = match output::compile_rule_output(&r.def.output.text, &r.source, opts.profile) {
         Ok(o) => o,
         Err(e) => {
             for w in &e.warnings {
@@ -960,13 +930,7 @@ fn compile_rule(
 
     // Check fields, types, operators, constants.
     let compiled_condition = condition::print::as_string(&expanded);
-    let checked = match memo.check(
-        &text.text,
-        &expanded,
-        &compiled_condition,
-        &r.source,
-        opts.profile,
-    ) {
+    let checked = match memo.check(&expanded, &r.source, opts.profile) {
         Ok(c) => c,
         Err(e) => {
             for w in &e.warnings {
