@@ -246,12 +246,7 @@ impl Memo {
     }
 
     fn parse(&mut self, text: &str) -> Result<Expr, condition::ParseError> {
-        if let Some(r) = self.parsed.get(text) {
-            return r.clone();
-        }
-        let r = condition::parse(text);
-        self.parsed.insert(text.to_string(), r.clone());
-        r
+        parse_in(&mut self.parsed, text).clone()
     }
 
     /// The checked IR of `expanded`. Not memoised: with the rule memo, the same check
@@ -269,6 +264,20 @@ impl Memo {
             key: std::cell::RefCell::new(Vec::new()),
         };
         check::check_condition_with(expanded, source, &resolver)
+    }
+}
+
+/// The parse of `text`, from `parsed` or parsed now and kept there.
+fn parse_in<'m>(
+    parsed: &'m mut HashMap<String, Result<Expr, condition::ParseError>>,
+    text: &str,
+) -> &'m Result<Expr, condition::ParseError> {
+    if !parsed.contains_key(text) {
+        parsed.insert(text.to_string(), condition::parse(text));
+    }
+    match parsed.get(text) {
+        Some(r) => r,
+        None => unreachable!("inserted above"),
     }
 }
 
@@ -894,7 +903,8 @@ fn compile_rule(
             Loc::new("rule condition", "", r.def.condition_offset),
         ]
     };
-    let ast = match memo.parse(&text.text) {
+    // Borrowed from the memo (a rule's tree is only read, by the expansion).
+    let ast = match parse_in(&mut memo.parsed, &text.text) {
         Ok(a) => a,
         Err(e) => {
             let mut i = Issue::new(
@@ -910,7 +920,7 @@ fn compile_rule(
         }
     };
     let mut used_macros = HashSet::new();
-    let expanded = match table.expand_tracked(&ast, Viewer::Rule, &mut used_macros, looked_up) {
+    let expanded = match table.expand_tracked(ast, Viewer::Rule, &mut used_macros, looked_up) {
         Ok(x) => x,
         Err(e) => {
             let used_macros = used_macros.into_iter().collect();
