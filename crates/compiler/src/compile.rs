@@ -495,11 +495,36 @@ pub(crate) fn compile_pass(
         table.retain(|n| names.contains(n));
         table_texts.retain(|n, _| names.contains(n.as_str()));
     }
+    let substituted: Vec<SourcedText> = c
+        .macros
+        .iter()
+        .map(|m| {
+            let mut text = m.condition.clone();
+            substitute_lists(&mut text, &lists, &mut list_used);
+            text
+        })
+        .collect();
+    // The bodies to parse anew, parsed ahead (on two threads when there are enough); the
+    // loop below then finds them in the memo.
+    {
+        let mut todo: Vec<&str> = c
+            .macros
+            .iter()
+            .zip(&substituted)
+            .filter(|(m, t)| {
+                !(table_texts.get(&m.name) == Some(&t.text)
+                    && table.get(&m.name).is_some_and(|d| d.body.is_some()))
+            })
+            .map(|(_, t)| t.text.as_str())
+            .filter(|t| !cache.memo.parsed.contains_key(*t))
+            .collect();
+        todo.sort_unstable();
+        todo.dedup();
+        parse_ahead(&todo, &mut cache.memo.parsed);
+    }
     let mut macro_texts = Vec::with_capacity(c.macros.len());
     let mut failed = false;
-    for m in &c.macros {
-        let mut text = m.condition.clone();
-        substitute_lists(&mut text, &lists, &mut list_used);
+    for (m, text) in c.macros.iter().zip(substituted) {
         let parsed = table_texts.get(&m.name) == Some(&text.text)
             && table.get(&m.name).is_some_and(|d| d.body.is_some());
         if parsed {
@@ -766,6 +791,39 @@ fn warning_issue(
     i
 }
 
+/// Fewest condition texts to parse at once for a second thread to pay for itself.
+const PARALLEL_PARSES: usize = 32;
+
+/// Parses each of `texts` into `parsed`, every other one on a second thread when there
+/// are enough of them and a second core.
+fn parse_ahead(texts: &[&str], parsed: &mut HashMap<String, Result<Expr, condition::ParseError>>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if texts.len() < PARALLEL_PARSES || cores < 2 {
+        for t in texts {
+            parse_in(parsed, t);
+        }
+        return;
+    }
+    let theirs = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            texts
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(|t| (t.to_string(), condition::parse(t)))
+                .collect::<Vec<_>>()
+        });
+        for t in texts.iter().step_by(2) {
+            parse_in(parsed, t);
+        }
+        match other.join() {
+            Ok(theirs) => theirs,
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    });
+    parsed.extend(theirs);
+}
+
 /// Fewest rules to compile in one pass for a second thread to pay for itself.
 const PARALLEL_RULES: usize = 16;
 
@@ -801,7 +859,12 @@ fn compile_rules(
     let (theirs, other_memo) = std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let mut own = Memo::default();
-            let out: Vec<_> = rules.iter().skip(1).step_by(2).map(|x| one(x, &mut own)).collect();
+            let out: Vec<_> = rules
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(|x| one(x, &mut own))
+                .collect();
             (out, own)
         });
         let mine: Vec<_> = rules.iter().step_by(2).map(|x| one(x, memo)).collect();
@@ -816,7 +879,11 @@ fn compile_rules(
     let mut mine = mine.into_iter();
     let mut theirs = theirs.into_iter();
     for i in 0..rules.len() {
-        let next = if i % 2 == 0 { mine.next() } else { theirs.next() };
+        let next = if i % 2 == 0 {
+            mine.next()
+        } else {
+            theirs.next()
+        };
         out.extend(next);
     }
     out
