@@ -485,7 +485,7 @@ pub(crate) struct CondItem<'a> {
     file: usize,
     item: &'a Item,
     scalar: &'a Scalar,
-    expr: Option<Expr>,
+    expr: Option<std::borrow::Cow<'a, Expr>>,
 }
 
 impl CondItem<'_> {
@@ -500,21 +500,34 @@ impl CondItem<'_> {
     }
 }
 
-/// Parses every condition, on as many threads as there are cores (the conditions are
-/// independent; a few hundred of them are a good part of linting a large rule set).
-fn parse_all(conds: &mut [CondItem<'_>]) {
-    let parse = |c: &mut CondItem<'_>| c.expr = condition::parse(c.scalar.value()).ok();
+/// Parses every condition: a text the load's compile passes parsed already (see
+/// [`Loaded::parsed_condition`]) is borrowed from them (the same parse); the others are
+/// parsed on as many threads as there are cores (the conditions are independent; a few
+/// hundred of them are a good part of linting a large rule set).
+fn parse_all<'a>(loaded: &'a Loaded, conds: &mut [CondItem<'a>]) {
+    let mut todo: Vec<&mut CondItem<'a>> = Vec::with_capacity(conds.len());
+    for c in conds.iter_mut() {
+        match loaded.parsed_condition(c.scalar.value()) {
+            Some(r) => c.expr = r.as_ref().ok().map(std::borrow::Cow::Borrowed),
+            None => todo.push(c),
+        }
+    }
+    let parse = |c: &mut &mut CondItem<'a>| {
+        c.expr = condition::parse(c.scalar.value())
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(conds.len() / 64)
+        .min(todo.len() / 64)
         .max(1);
     if threads == 1 {
-        conds.iter_mut().for_each(parse);
+        todo.iter_mut().for_each(parse);
         return;
     }
-    let chunk = conds.len().div_ceil(threads);
+    let chunk = todo.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let mut chunks = conds.chunks_mut(chunk);
+        let mut chunks = todo.chunks_mut(chunk);
         let first = chunks.next();
         for c in chunks {
             scope.spawn(move || c.iter_mut().for_each(parse));
@@ -551,7 +564,7 @@ impl<'a> Cx<'a> {
                 expr: None,
             });
         }
-        parse_all(&mut conds);
+        parse_all(loaded, &mut conds);
         Cx {
             loaded,
             profile: PluginProfile::all(),
