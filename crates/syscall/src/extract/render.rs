@@ -57,25 +57,7 @@ fn ip16(b: &[u8]) -> [u8; 16] {
 /// The names of the bits of a flag set, as libsinsp's flag rendering loop produces them.
 pub fn flag_names(value: u32, table: &[(&str, u32)]) -> String {
     let mut out = String::new();
-    let mut sep = "";
-    let mut val = value;
-    let mut stopped = None;
-    for &(name, flag) in table {
-        if flag == value {
-            stopped = Some(name);
-            break;
-        }
-        if (flag == 0 && value == 0) || (flag != 0 && val & flag == flag && val != 0) {
-            out.push_str(sep);
-            out.push_str(name);
-            sep = "|";
-            val &= !flag;
-        }
-    }
-    if let Some(name) = stopped {
-        out.push_str(sep);
-        out.push_str(name);
-    }
+    flag_name_parts(value, table, |part| out.push_str(part));
     out
 }
 
