@@ -4,7 +4,7 @@
 //! clone.
 
 use super::fd::{Fd, SockInfo};
-use super::thread::{FdTable, Thread};
+use super::thread::{env_entries, nul_separated, FdTable, Thread};
 use falcoc_scap::FdType;
 
 /// At most this many spare fds, strings and lists are kept (so that memory follows the
@@ -103,36 +103,25 @@ impl Pool {
         }
     }
 
-    /// Replaces `v`'s items with the NUL-separated strings of `raw` (a final NUL ends the
-    /// last one; libsinsp's `set_args` loop), in spare buffers.
+    /// Replaces `v`'s items with the NUL-separated strings of `raw` ([`nul_separated`]:
+    /// libsinsp's `set_args` loop), in spare buffers.
     pub(crate) fn fill_list(&mut self, v: &mut Vec<String>, raw: &[u8]) {
-        self.clear_list(v);
-        let mut off = 0;
-        while off < raw.len() {
-            let rest = &raw[off..];
-            let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-            let mut s = self.string();
-            push_lossy(&mut s, &rest[..end]);
-            v.push(s);
-            off += end + 1;
-        }
+        self.fill_from(v, nul_separated(raw));
     }
 
-    /// Replaces `v`'s items with the NUL-separated variables of `raw`, stopping at an
-    /// all-NUL remainder ([`Thread::set_env`]), in spare buffers.
+    /// Replaces `v`'s items with the environment variables of `raw` ([`env_entries`]:
+    /// libsinsp's `set_env` loop), in spare buffers.
     pub(crate) fn fill_env(&mut self, v: &mut Vec<String>, raw: &[u8]) {
+        self.fill_from(v, env_entries(raw));
+    }
+
+    /// Replaces `v`'s items with `items` (lossy UTF-8), in spare buffers.
+    fn fill_from<'a>(&mut self, v: &mut Vec<String>, items: impl Iterator<Item = &'a [u8]>) {
         self.clear_list(v);
-        let mut off = 0;
-        while off < raw.len() {
-            let rest = &raw[off..];
-            if rest[0] == 0 && rest.iter().all(|&b| b == 0) {
-                return;
-            }
-            let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+        for item in items {
             let mut s = self.string();
-            push_lossy(&mut s, &rest[..end]);
+            push_lossy(&mut s, item);
             v.push(s);
-            off += end + 1;
         }
     }
 

@@ -266,20 +266,9 @@ impl Thread {
         self.args = split_strings(raw);
     }
 
-    /// `set_env` from a NUL-separated buffer: stops at an all-NUL remainder.
+    /// `set_env` from a NUL-separated buffer ([`env_entries`]).
     pub fn set_env(&mut self, raw: &[u8]) {
-        self.env.clear();
-        let mut off = 0;
-        while off < raw.len() {
-            let rest = &raw[off..];
-            if rest[0] == 0 && rest.iter().all(|&b| b == 0) {
-                return;
-            }
-            let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-            self.env
-                .push(String::from_utf8_lossy(&rest[..end]).into_owned());
-            off += end + 1;
-        }
+        self.env = env_entries(raw).map(lossy).collect();
     }
 
     /// `set_cgroups` from `subsys=path` strings, with libsinsp's subsystem renames.
@@ -326,18 +315,45 @@ impl Thread {
     }
 }
 
-/// Splits a NUL-separated buffer into strings (a final NUL ends the last one; libsinsp's
-/// `set_args` loop).
+/// Splits a NUL-separated buffer into strings ([`nul_separated`]).
 pub fn split_strings(raw: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    while off < raw.len() {
-        let rest = &raw[off..];
-        let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-        out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
-        off += end + 1;
-    }
-    out
+    nul_separated(raw).map(lossy).collect()
+}
+
+/// The NUL-separated items of `raw`: a final NUL ends the last one, an empty item stays
+/// (libsinsp's `set_args` loop).
+pub fn nul_separated(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = raw;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        Some(next_item(&mut rest))
+    })
+}
+
+/// The environment variables of `raw`: [`nul_separated`], stopping where only NULs remain
+/// (libsinsp's `set_env` loop).
+pub fn env_entries(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = raw;
+    std::iter::from_fn(move || {
+        if rest.is_empty() || (rest[0] == 0 && rest.iter().all(|&b| b == 0)) {
+            return None;
+        }
+        Some(next_item(&mut rest))
+    })
+}
+
+/// Takes the item up to the next NUL (or the end) off the non-empty `rest`.
+fn next_item<'a>(rest: &mut &'a [u8]) -> &'a [u8] {
+    let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+    let item = &rest[..end];
+    *rest = rest.get(end + 1..).unwrap_or_default();
+    item
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }
 
 #[cfg(test)]
