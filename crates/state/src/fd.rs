@@ -701,20 +701,8 @@ fn push_ip4_port(out: &mut String, a: &[u8], port: u16) {
 }
 
 /// Appends `n` in decimal.
-fn push_decimal(out: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+fn push_decimal(out: &mut String, n: u32) {
+    out.push_str(crate::decimal::Decimal::new(i64::from(n)).as_str());
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 
 pub mod container;
+pub mod decimal;
 pub mod evtable;
 pub mod fd;
 mod parse;

@@ -2,6 +2,7 @@
 //! roles, and libsinsp's fallback names of failed opens, accepts and connects.
 
 use super::*;
+use falcoc_state::decimal::Decimal;
 
 impl<'a, 'e> Extractor<'a, 'e> {
     pub(super) fn fd_field(&mut self, field: &Field, out: &mut Values) -> bool {
@@ -336,16 +337,5 @@ impl<'a, 'e> Extractor<'a, 'e> {
 
 /// A port as decimal text (the `*proto` fields' string form), without a new string.
 fn push_port_text(out: &mut Values, port: u16) {
-    let mut digits = [0u8; 5];
-    let mut i = digits.len();
-    let mut n = port;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_bytes(&digits[i..]);
+    out.push_bytes(Decimal::new(i64::from(port)).as_bytes());
 }

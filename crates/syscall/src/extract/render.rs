@@ -8,6 +8,7 @@ use falcoc_engine::vm::Values;
 use falcoc_schema::fields::{FieldType, PrintFormat};
 
 use falcoc_scap::EventRef;
+use falcoc_state::decimal::Decimal;
 use falcoc_state::evtable::{self, ParamDesc};
 use falcoc_state::fd::{self, ipv6_string, sockaddr_string, socktuple_string};
 use falcoc_state::paths::{self, concatenate, sanitized};
@@ -146,23 +147,7 @@ pub fn push_param_best(evt: &EventRef<'_>, i: usize, out: &mut Values) -> bool {
 
 /// Pushes `v` as decimal text (what `v.to_string()` gives), without a new string.
 fn push_decimal(out: &mut Values, v: i64) {
-    let mut b = [0u8; 20];
-    let mut i = b.len();
-    let neg = v < 0;
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        b[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if neg {
-        i -= 1;
-        b[i] = b'-';
-    }
-    out.push_bytes(&b[i..]);
+    out.push_bytes(Decimal::new(v).as_bytes());
 }
 
 /// A byte buffer with unprintable bytes as `.` (`binary_buffer_to_string_dots`), cut to
