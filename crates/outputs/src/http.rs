@@ -391,7 +391,7 @@ fn describe(e: &ureq::Error) -> String {
 }
 
 impl Sink for HttpSink {
-    fn write(&mut self, msg: &str, _priority: Priority) -> Result<(), String> {
+    fn write(&mut self, msg: &str, _priority: Priority, _more: bool) -> Result<(), String> {
         let mut timeouts = 0u8;
         let result = loop {
             let reused = std::mem::replace(&mut self.connection_kept, false);

@@ -10,20 +10,35 @@ use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-/// `stdout_output`: `msg + "\n"`, flushed per alert unless `buffered_outputs`.
+/// `stdout_output`: `msg + "\n"`, flushed after each burst of alerts unless
+/// `buffered_outputs` (one `write(2)` for the alerts queued together, not one per line).
 pub(crate) struct StdoutSink {
-    pub out: Box<dyn Write + Send>,
+    pub out: BufWriter<Box<dyn Write + Send>>,
     pub buffered: bool,
 }
 
+impl StdoutSink {
+    /// A sink writing to `out`.
+    pub fn new(out: Box<dyn Write + Send>, buffered: bool) -> StdoutSink {
+        StdoutSink {
+            out: BufWriter::with_capacity(64 * 1024, out),
+            buffered,
+        }
+    }
+}
+
 impl Sink for StdoutSink {
-    fn write(&mut self, msg: &str, _p: Priority) -> Result<(), String> {
+    fn burst_max(&self) -> usize {
+        crate::BURST_MAX
+    }
+
+    fn write(&mut self, msg: &str, _p: Priority, more: bool) -> Result<(), String> {
         let r = self
             .out
             .write_all(msg.as_bytes())
             .and_then(|()| self.out.write_all(b"\n"))
             .and_then(|()| {
-                if self.buffered {
+                if self.buffered || more {
                     Ok(())
                 } else {
                     self.out.flush()
@@ -58,7 +73,15 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
-    fn write(&mut self, msg: &str, _p: Priority) -> Result<(), String> {
+    fn burst_max(&self) -> usize {
+        if self.keep_alive {
+            crate::BURST_MAX
+        } else {
+            1
+        }
+    }
+
+    fn write(&mut self, msg: &str, _p: Priority, more: bool) -> Result<(), String> {
         let mut f = match self.file.take() {
             Some(f) => f,
             None => self.open()?,
@@ -67,7 +90,7 @@ impl Sink for FileSink {
             .write_all(msg.as_bytes())
             .and_then(|()| f.write_all(b"\n"))
             .and_then(|()| {
-                if self.buffered && self.keep_alive {
+                if (self.buffered || more) && self.keep_alive {
                     Ok(())
                 } else {
                     f.flush()
@@ -133,7 +156,15 @@ impl ProgramSink {
 }
 
 impl Sink for ProgramSink {
-    fn write(&mut self, msg: &str, _p: Priority) -> Result<(), String> {
+    fn burst_max(&self) -> usize {
+        if self.keep_alive {
+            crate::BURST_MAX
+        } else {
+            1
+        }
+    }
+
+    fn write(&mut self, msg: &str, _p: Priority, more: bool) -> Result<(), String> {
         let (mut child, mut stdin) = match self.child.take() {
             Some(c) => c,
             None => self.spawn()?,
@@ -142,7 +173,7 @@ impl Sink for ProgramSink {
             .write_all(msg.as_bytes())
             .and_then(|()| stdin.write_all(b"\n"))
             .and_then(|()| {
-                if self.buffered && self.keep_alive {
+                if (self.buffered || more) && self.keep_alive {
                     Ok(())
                 } else {
                     stdin.flush()
@@ -219,7 +250,7 @@ pub fn syslog_line(
 }
 
 impl Sink for SyslogSink {
-    fn write(&mut self, msg: &str, priority: Priority) -> Result<(), String> {
+    fn write(&mut self, msg: &str, priority: Priority, _more: bool) -> Result<(), String> {
         let sock = match self.socket.take() {
             Some(s) => s,
             None => UnixDatagram::unbound().map_err(|e| format!("syslog: {e}"))?,
@@ -241,6 +272,52 @@ impl Sink for SyslogSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer recording what reached it, one entry per `write` call after a flush.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl Write for Recorder {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut v) = self.0.lock() {
+                v.push(String::from_utf8_lossy(buf).into_owned());
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn unbuffered_stdout_writes_a_burst_at_once_and_flushes_its_last_alert() {
+        let rec = Recorder::default();
+        let mut sink = StdoutSink::new(Box::new(rec.clone()), false);
+        assert_eq!(sink.write("one", Priority::Warning, true), Ok(()));
+        assert_eq!(sink.write("two", Priority::Warning, true), Ok(()));
+        assert!(rec.0.lock().map(|v| v.is_empty()).unwrap_or(false));
+        assert_eq!(sink.write("three", Priority::Warning, false), Ok(()));
+        assert_eq!(
+            rec.0.lock().map(|v| v.clone()).unwrap_or_default(),
+            ["one\ntwo\nthree\n"]
+        );
+        assert_eq!(sink.write("four", Priority::Warning, false), Ok(()));
+        assert_eq!(rec.0.lock().map(|v| v.len()).unwrap_or(0), 2);
+    }
+
+    #[test]
+    fn buffered_stdout_waits_for_close() {
+        let rec = Recorder::default();
+        let mut sink = StdoutSink::new(Box::new(rec.clone()), true);
+        assert_eq!(sink.write("one", Priority::Warning, false), Ok(()));
+        assert!(rec.0.lock().map(|v| v.is_empty()).unwrap_or(false));
+        sink.close();
+        assert_eq!(
+            rec.0.lock().map(|v| v.clone()).unwrap_or_default(),
+            ["one\n"]
+        );
+    }
 
     #[test]
     fn syslog_format() {
