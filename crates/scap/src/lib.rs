@@ -28,7 +28,7 @@
 //!
 //! The decoding core works on byte slices and does no I/O; [`Reader`] streams blocks from
 //! any [`std::io::Read`] (gzip detected from the first two bytes) through one window of
-//! 128 KiB (larger only for a larger block), decoding blocks where they lie in it: events
+//! 512 KiB (larger only for a larger block), decoding blocks where they lie in it: events
 //! are views into the window ([`EventRef`]), or a batch takes the window over
 //! ([`Reader::next_batch`], [`EventBatch`]) so a pipeline moves events without copying. Errors ([`ScapError`]) carry the byte offset in the uncompressed stream; the
 //! reader yields everything before the error, then the error, then stops. No input makes

@@ -2,7 +2,7 @@
 //! metadata collection, the event iterator and batches.
 //!
 //! The input is read into a window (one buffer, [`WINDOW`] bytes or the largest block),
-//! a few hundred kilobytes per `read` call; blocks are decoded where they lie in it and
+//! filled by `read` calls of up to its size; blocks are decoded where they lie in it and
 //! events are handed out as views into it ([`EventRef`]) or, for a pipeline, the window
 //! itself is handed over with the events decoded in it ([`Reader::next_batch`]).
 
@@ -33,8 +33,10 @@ const MIN_SHB_LEN: u32 = BLOCK_OVERHEAD + 16;
 /// field can make the reader allocate no more than the input actually holds (plus one
 /// chunk).
 const READ_CHUNK: usize = 1 << 20;
-/// Size of the reader's window over the input (it grows for a larger block).
-pub(crate) const WINDOW: usize = 1 << 17;
+/// Size of the reader's window over the input (it grows for a larger block). A replay batch
+/// takes over one window: 512 KiB makes the hand-over between the threads rare (each one
+/// can cost a wake-up of the other thread) at 2.5 MB more memory than 128 KiB.
+pub(crate) const WINDOW: usize = 1 << 19;
 
 /// Reader settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

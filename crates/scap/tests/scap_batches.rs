@@ -67,7 +67,7 @@ fn batches_equal_single_events() {
 
 #[test]
 fn a_batch_spans_many_events_and_reuses_buffers() {
-    let Some(path) = capture("synth_small.scap") else {
+    let Some(path) = capture("synth_attack.scap") else {
         return;
     };
     let bytes = uncompressed(&path);
