@@ -156,6 +156,8 @@ pub fn run(args: ReplayArgs) -> u8 {
         }
     };
     engine.set_profiling(args.profile || args.profile_json.is_some());
+    // Text lines never show `output_fields`: skip extracting them.
+    engine.set_output_fields(config.json_output || args.json);
     if k8s {
         return replay_k8s_audit(&args, &config, timezone, &mut engine, &field_options);
     }

@@ -312,6 +312,8 @@ pub struct Engine {
     stats: EngineStats,
     /// Per-rule counters and sampled times while profiling ([`Engine::set_profiling`]).
     profiler: Option<Box<profile::Profiler>>,
+    /// Whether alerts carry `output_fields` ([`Engine::set_output_fields`]).
+    output_fields: bool,
 }
 
 impl Engine {
@@ -423,6 +425,7 @@ impl Engine {
             skipped,
             stats: EngineStats::default(),
             profiler: None,
+            output_fields: true,
         };
         if let Some(f) = facts {
             engine.specialize(f);
@@ -525,6 +528,13 @@ impl Engine {
         self.codes = codes;
         self.by_code = by_code.into_iter().map(Vec::into_boxed_slice).collect();
         self.specialized = true;
+    }
+
+    /// Whether alerts carry their `output_fields` (on by default). An embedder that
+    /// only prints text lines turns it off: the fields' typed values are then never
+    /// extracted, and [`Alert::output_fields`] stays empty.
+    pub fn set_output_fields(&mut self, on: bool) {
+        self.output_fields = on;
     }
 
     /// Starts (and resets) or stops the per-rule profile (see [`profile`]).
@@ -671,7 +681,11 @@ impl Engine {
                 priority: rule.priority,
                 time_ns: ts,
                 message: rule.format.message(src),
-                output_fields: rule.format.fields(src),
+                output_fields: if self.output_fields {
+                    rule.format.fields(src)
+                } else {
+                    Vec::new()
+                },
                 tags: rule.tags.clone(),
                 source: rule.source.clone(),
                 hostname: self.hostname.clone(),

@@ -150,6 +150,19 @@ fn defaults_and_first_match() {
 }
 
 #[test]
+fn output_fields_can_be_left_out() {
+    let mut e = Engine::new(rules(), options()).unwrap_or_else(|e| panic!("{e}"));
+    e.set_output_fields(false);
+    let alerts = e.evaluate_fields(OPENAT_X, 7, &mut cat());
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].message, "a (name=cat pid=42)");
+    assert!(alerts[0].output_fields.is_empty());
+    e.set_output_fields(true);
+    let alerts = e.evaluate_fields(OPENAT_X, 8, &mut cat());
+    assert_eq!(alerts[0].output_fields.len(), 2);
+}
+
+#[test]
 fn match_all_and_selection_order() {
     let mut o = options();
     o.rule_matching = RuleMatching::All;
