@@ -293,7 +293,11 @@ impl Channel {
                     if !taken {
                         break;
                     }
-                    let last = burst.len().saturating_sub(1);
+                    // The burst's last alert flushes (a reopen after it does not write).
+                    let last = burst
+                        .iter()
+                        .rposition(|m| matches!(m, Msg::Alert { .. }))
+                        .unwrap_or(0);
                     for (i, msg) in burst.drain(..).enumerate() {
                         match msg {
                             Msg::Alert { text, priority } => {
