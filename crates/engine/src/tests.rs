@@ -456,3 +456,29 @@ fn specialised_rules_skip_what_the_code_decides() {
     assert_eq!(plain.stats().rule_evaluations, 12);
     assert_eq!(special.stats().rule_evaluations, 8);
 }
+
+#[test]
+fn values_truncate_drops_later_values_and_their_bytes() {
+    use falcoc_codegen::ValueRef;
+    let mut v = Values::new();
+    v.push_str("one");
+    v.push_u64(7);
+    v.push_str("two");
+    v.push_str("three");
+    v.truncate(2);
+    assert_eq!(v.len(), 2);
+    v.push_str("four");
+    let got: Vec<String> = v
+        .iter()
+        .map(|x| match x {
+            ValueRef::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            ValueRef::U64(n) => n.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(got, ["one", "7", "four"]);
+    v.truncate(10);
+    assert_eq!(v.len(), 3);
+    v.truncate(0);
+    assert!(v.is_empty());
+}

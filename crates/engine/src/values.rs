@@ -11,12 +11,21 @@ use crate::vm::Values;
 
 /// An IPv6 address as glibc's `inet_ntop` writes it.
 pub fn ipv6_string(a: [u8; 16]) -> String {
+    let mut out = String::with_capacity(39);
+    write_ipv6(&mut out, a);
+    out
+}
+
+/// [`ipv6_string`] appended to `out` (no intermediate string).
+pub fn write_ipv6(out: &mut String, a: [u8; 16]) {
+    use std::fmt::Write;
     // glibc prints `::a.b.c.d` for IPv4-compatible addresses (96 zero bits, then a
-    // non-zero 7th word); Rust prints them in hex.
+    // non-zero 7th word); Rust prints them in hex. Writing to a `String` cannot fail.
     if a[..12].iter().all(|&b| b == 0) && (a[12] != 0 || a[13] != 0) {
-        return format!("::{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
+        let _ = write!(out, "::{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
+    } else {
+        let _ = write!(out, "{}", Ipv6Addr::from(a));
     }
-    Ipv6Addr::from(a).to_string()
 }
 
 /// One value as `rawval_to_string` prints it.

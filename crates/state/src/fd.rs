@@ -1,8 +1,6 @@
 //! File descriptors: libsinsp's `sinsp_fdinfo` (type, name, open flags, role and status
 //! flags, socket addresses) and the textual forms of socket tuples.
 
-use std::net::Ipv4Addr;
-
 use falcoc_scap::{FdDetails, FdInfo, FdType, AF_INET, AF_INET6, AF_UNIX};
 
 use crate::paths;
@@ -217,6 +215,26 @@ impl Fd {
             dev: 0,
             ino: 0,
         }
+    }
+
+    /// Makes this fd a copy of `src`, reusing its name's buffer.
+    pub fn copy_from(&mut self, src: &Fd) {
+        let Fd {
+            ty,
+            open_flags,
+            name,
+            flags,
+            sock,
+            dev,
+            ino,
+        } = src;
+        self.ty = *ty;
+        self.open_flags = *open_flags;
+        self.name.clone_from(name);
+        self.flags = *flags;
+        self.sock = *sock;
+        self.dev = *dev;
+        self.ino = *ino;
     }
 
     /// Builds an fd from a capture fd-list entry (`add_fd_from_scap`); `None` for types
@@ -461,57 +479,58 @@ impl Fd {
         }
     }
 
-    /// Sets the name to [`socket_name`](Self::socket_name), reusing its buffer (IPv4
-    /// TCP/UDP tuples without a new string).
+    /// Sets the name to [`socket_name`](Self::socket_name), reusing its buffer (no
+    /// new string once it has grown).
     pub fn set_socket_name(&mut self) {
-        let s = self.sock;
-        if self.ty == FdType::Ipv4Sock && matches!(s.v4_proto(), L4_TCP | L4_UDP) {
-            self.name.clear();
-            push_ip4_port(&mut self.name, &s.v4_sip(), s.v4_sport());
-            self.name.push_str("->");
-            push_ip4_port(&mut self.name, &s.v4_dip(), s.v4_dport());
-        } else {
-            self.name = self.socket_name();
-        }
+        self.name.clear();
+        write_socket_name(self.ty, &self.sock, &mut self.name);
     }
 
     /// `sockinfo_to_str`: the name of an IPv4/IPv6 socket from its tuple.
     pub fn socket_name(&self) -> String {
-        let s = &self.sock;
-        match self.ty {
-            FdType::Ipv4Sock => match s.v4_proto() {
-                L4_TCP | L4_UDP => ipv4_tuple_string(s),
-                L4_ICMP | L4_RAW => format!(
-                    "{}->{}",
-                    Ipv4Addr::from(s.v4_sip()),
-                    Ipv4Addr::from(s.v4_dip())
-                ),
-                _ => "<unknown>".to_string(),
-            },
-            FdType::Ipv6Sock => {
-                let (sip, dip) = (s.v6_sip(), s.v6_dip());
-                let mapped = is_v4_mapped(&sip) && is_v4_mapped(&dip);
-                match s.v6_proto() {
-                    // libsinsp reads the ports of the IPv4 view here (a bug kept as is).
-                    L4_TCP | L4_UDP if mapped => format!(
-                        "{}:{}->{}:{}",
-                        Ipv4Addr::from(last4(&sip)),
-                        s.v4_sport(),
-                        Ipv4Addr::from(last4(&dip)),
-                        s.v4_dport()
-                    ),
-                    L4_TCP | L4_UDP => ipv6_tuple_string(s),
-                    L4_ICMP if mapped => format!(
-                        "{}->{}",
-                        Ipv4Addr::from(last4(&sip)),
-                        Ipv4Addr::from(last4(&dip))
-                    ),
-                    L4_ICMP => format!("{}->{}", ipv6_string(sip), ipv6_string(dip)),
-                    _ => "<unknown>".to_string(),
-                }
+        let mut out = String::new();
+        write_socket_name(self.ty, &self.sock, &mut out);
+        out
+    }
+}
+
+/// [`Fd::socket_name`] of an fd of type `ty` with addresses `s`, appended to `out`.
+pub fn write_socket_name(ty: FdType, s: &SockInfo, out: &mut String) {
+    match ty {
+        FdType::Ipv4Sock => match s.v4_proto() {
+            L4_TCP | L4_UDP => write_ipv4_tuple(s, out),
+            L4_ICMP | L4_RAW => {
+                push_ip4(out, &s.v4_sip());
+                out.push_str("->");
+                push_ip4(out, &s.v4_dip());
             }
-            _ => String::new(),
+            _ => out.push_str("<unknown>"),
+        },
+        FdType::Ipv6Sock => {
+            let (sip, dip) = (s.v6_sip(), s.v6_dip());
+            let mapped = is_v4_mapped(&sip) && is_v4_mapped(&dip);
+            match s.v6_proto() {
+                // libsinsp reads the ports of the IPv4 view here (a bug kept as is).
+                L4_TCP | L4_UDP if mapped => {
+                    push_ip4_port(out, &last4(&sip), s.v4_sport());
+                    out.push_str("->");
+                    push_ip4_port(out, &last4(&dip), s.v4_dport());
+                }
+                L4_TCP | L4_UDP => write_ipv6_tuple(s, out),
+                L4_ICMP if mapped => {
+                    push_ip4(out, &last4(&sip));
+                    out.push_str("->");
+                    push_ip4(out, &last4(&dip));
+                }
+                L4_ICMP => {
+                    write_ipv6(out, sip);
+                    out.push_str("->");
+                    write_ipv6(out, dip);
+                }
+                _ => out.push_str("<unknown>"),
+            }
         }
+        _ => {}
     }
 }
 
@@ -551,33 +570,45 @@ pub fn last4(a: &[u8; 16]) -> [u8; 4] {
     [a[12], a[13], a[14], a[15]]
 }
 
-pub use falcoc_engine::values::ipv6_string;
+pub use falcoc_engine::values::{ipv6_string, write_ipv6};
 
 /// `ipv4serveraddr_to_string`: `a.b.c.d:port`.
 pub fn ipv4_server_string(ip: [u8; 4], port: u16) -> String {
-    format!("{}:{}", Ipv4Addr::from(ip), port)
+    let mut out = String::with_capacity(21);
+    push_ip4_port(&mut out, &ip, port);
+    out
 }
 
 /// `ipv4tuple_to_string`: `sip:sport->dip:dport`.
 pub fn ipv4_tuple_string(s: &SockInfo) -> String {
-    format!(
-        "{}:{}->{}:{}",
-        Ipv4Addr::from(s.v4_sip()),
-        s.v4_sport(),
-        Ipv4Addr::from(s.v4_dip()),
-        s.v4_dport()
-    )
+    let mut out = String::with_capacity(43);
+    write_ipv4_tuple(s, &mut out);
+    out
+}
+
+/// [`ipv4_tuple_string`] appended to `out`.
+fn write_ipv4_tuple(s: &SockInfo, out: &mut String) {
+    push_ip4_port(out, &s.v4_sip(), s.v4_sport());
+    out.push_str("->");
+    push_ip4_port(out, &s.v4_dip(), s.v4_dport());
 }
 
 /// `ipv6tuple_to_string`: `sip:sport->dip:dport`.
 pub fn ipv6_tuple_string(s: &SockInfo) -> String {
-    format!(
-        "{}:{}->{}:{}",
-        ipv6_string(s.v6_sip()),
-        s.v6_sport(),
-        ipv6_string(s.v6_dip()),
-        s.v6_dport()
-    )
+    let mut out = String::new();
+    write_ipv6_tuple(s, &mut out);
+    out
+}
+
+/// [`ipv6_tuple_string`] appended to `out`.
+fn write_ipv6_tuple(s: &SockInfo, out: &mut String) {
+    write_ipv6(out, s.v6_sip());
+    out.push(':');
+    push_decimal(out, u32::from(s.v6_sport()));
+    out.push_str("->");
+    write_ipv6(out, s.v6_dip());
+    out.push(':');
+    push_decimal(out, u32::from(s.v6_dport()));
 }
 
 fn le16(b: &[u8], i: usize) -> u16 {
@@ -590,10 +621,6 @@ fn le64(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
-fn ip4(b: &[u8]) -> Ipv4Addr {
-    Ipv4Addr::new(b[0], b[1], b[2], b[3])
-}
-
 fn ip16(b: &[u8]) -> [u8; 16] {
     let mut a = [0u8; 16];
     a.copy_from_slice(&b[..16]);
@@ -602,100 +629,99 @@ fn ip16(b: &[u8]) -> [u8; 16] {
 
 /// A `SOCKADDR` parameter as text (`NULL`, a unix path, `ip:port`).
 pub fn sockaddr_string(b: &[u8]) -> String {
+    let mut out = String::new();
+    sockaddr_into(b, &mut out);
+    out
+}
+
+/// [`sockaddr_string`] appended to `out` (no intermediate string).
+pub fn sockaddr_into(b: &[u8], out: &mut String) {
     let Some(&family) = b.first() else {
-        return "NULL".to_string();
+        out.push_str("NULL");
+        return;
     };
     match family {
-        AF_UNIX => paths::sanitized(&b[1..]),
-        AF_INET if b.len() == 7 => ipv4_server_string([b[1], b[2], b[3], b[4]], le16(b, 5)),
-        AF_INET => "INVALID IPv4".to_string(),
-        AF_INET6 if b.len() == 19 => format!("{}:{}", ipv6_string(ip16(&b[1..])), le16(b, 17)),
-        AF_INET6 => "INVALID IPv6".to_string(),
-        f => format!("family {}", f as i8),
+        AF_UNIX => paths::push_sanitized(out, &b[1..]),
+        AF_INET if b.len() == 7 => push_ip4_port(out, &b[1..5], le16(b, 5)),
+        AF_INET => out.push_str("INVALID IPv4"),
+        AF_INET6 if b.len() == 19 => {
+            write_ipv6(out, ip16(&b[1..]));
+            out.push(':');
+            push_decimal(out, u32::from(le16(b, 17)));
+        }
+        AF_INET6 => out.push_str("INVALID IPv6"),
+        f => {
+            out.push_str("family ");
+            out.push_str(crate::decimal::Decimal::new(i64::from(f as i8)).as_str());
+        }
     }
 }
 
-/// [`socktuple_string`] appended to `out` (IPv4 tuples without a new string).
+/// [`socktuple_string`] appended to `out` (no intermediate string).
 pub fn socktuple_into(b: &[u8], out: &mut String) {
     use std::fmt::Write;
-    match b.first() {
-        Some(&AF_INET) if b.len() == 13 => {
+    let Some(&family) = b.first() else {
+        out.push_str("NULL");
+        return;
+    };
+    match family {
+        AF_INET if b.len() == 13 => {
             push_ip4_port(out, &b[1..5], le16(b, 5));
             out.push_str("->");
             push_ip4_port(out, &b[7..11], le16(b, 11));
         }
-        Some(&AF_UNIX) if b.len() >= 17 => {
-            // Written in place (no intermediate string once `out` has grown).
-            let _ = write!(out, "{:x}->{:x} ", le64(b, 1), le64(b, 9));
-            let path = crate::parse_cstr(&b[17..]);
-            out.extend(
-                path.iter()
-                    .copied()
-                    .filter(|&c| !paths::is_invalid_char(c))
-                    .map(char::from),
-            );
+        AF_INET => out.push_str("INVALID IPv4"),
+        AF_INET6 if b.len() == 37 => {
+            let (s, d) = (&b[1..17], &b[19..35]);
+            if is_v4_mapped(s) && is_v4_mapped(d) {
+                push_ip4_port(out, &b[13..17], le16(b, 17));
+                out.push_str("->");
+                push_ip4_port(out, &b[31..35], le16(b, 35));
+            } else {
+                write_ipv6(out, ip16(s));
+                out.push(':');
+                push_decimal(out, u32::from(le16(b, 17)));
+                out.push_str("->");
+                write_ipv6(out, ip16(d));
+                out.push(':');
+                push_decimal(out, u32::from(le16(b, 35)));
+            }
         }
-        _ => out.push_str(&socktuple_string(b)),
+        AF_INET6 => out.push_str("INVALID IPv6"),
+        AF_UNIX if b.len() >= 17 => {
+            // Writing to a `String` cannot fail.
+            let _ = write!(out, "{:x}->{:x} ", le64(b, 1), le64(b, 9));
+            paths::push_sanitized(out, &b[17..]);
+        }
+        f => {
+            out.push_str("family ");
+            out.push_str(crate::decimal::Decimal::new(i64::from(f as i8)).as_str());
+        }
     }
 }
 
 /// A `SOCKTUPLE` parameter as text (`NULL`, `sip:sport->dip:dport`, unix
 /// `source->dest path` in hex).
 pub fn socktuple_string(b: &[u8]) -> String {
-    let Some(&family) = b.first() else {
-        return "NULL".to_string();
-    };
-    match family {
-        AF_INET if b.len() == 13 => {
-            let mut out = String::with_capacity(48);
-            push_ip4_port(&mut out, &b[1..5], le16(b, 5));
-            out.push_str("->");
-            push_ip4_port(&mut out, &b[7..11], le16(b, 11));
-            out
+    let mut out = String::with_capacity(48);
+    socktuple_into(b, &mut out);
+    out
+}
+
+/// Appends `a.b.c.d` (the first four bytes of `a`).
+fn push_ip4(out: &mut String, a: &[u8]) {
+    for (i, &octet) in a.iter().take(4).enumerate() {
+        if i > 0 {
+            out.push('.');
         }
-        AF_INET => "INVALID IPv4".to_string(),
-        AF_INET6 if b.len() == 37 => {
-            let (s, d) = (&b[1..17], &b[19..35]);
-            if is_v4_mapped(s) && is_v4_mapped(d) {
-                format!(
-                    "{}:{}->{}:{}",
-                    ip4(&b[13..]),
-                    le16(b, 17),
-                    ip4(&b[31..]),
-                    le16(b, 35)
-                )
-            } else {
-                format!(
-                    "{}:{}->{}:{}",
-                    ipv6_string(ip16(s)),
-                    le16(b, 17),
-                    ipv6_string(ip16(d)),
-                    le16(b, 35)
-                )
-            }
-        }
-        AF_INET6 => "INVALID IPv6".to_string(),
-        AF_UNIX if b.len() >= 17 => {
-            format!(
-                "{:x}->{:x} {}",
-                le64(b, 1),
-                le64(b, 9),
-                paths::sanitized(&b[17..])
-            )
-        }
-        f => format!("family {}", f as i8),
+        push_decimal(out, u32::from(octet));
     }
 }
 
 /// Appends `a.b.c.d:port` (what `format!("{}:{}", Ipv4Addr, port)` gives, without the
 /// formatting machinery: this runs for every socket tuple the state records).
 fn push_ip4_port(out: &mut String, a: &[u8], port: u16) {
-    for (i, &octet) in a.iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_decimal(out, u32::from(octet));
-    }
+    push_ip4(out, a);
     out.push(':');
     push_decimal(out, u32::from(port));
 }
@@ -708,6 +734,7 @@ fn push_decimal(out: &mut String, n: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     #[test]
     fn tuples_written_in_place_read_like_the_strings() {
@@ -726,11 +753,58 @@ mod tests {
         v6.extend_from_slice(&[0xfe, 0x80]);
         v6.extend_from_slice(&[0; 14]);
         v6.extend_from_slice(&8080u16.to_le_bytes());
-        for t in [&unix[..], &v4, &v6, &[AF_UNIX, 1][..], &[][..]] {
+        let mut mapped = vec![AF_INET6];
+        mapped.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3]);
+        mapped.extend_from_slice(&53u16.to_le_bytes());
+        mapped.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 8, 8, 4, 4]);
+        mapped.extend_from_slice(&5353u16.to_le_bytes());
+        let cases: [(&[u8], &str); 8] = [
+            (&unix, "ffff888012345678->9abc /run/ab.sock"),
+            (&v4, "10.0.0.1:443->192.168.1.9:51000"),
+            (&v6, "::1:80->fe80:::8080"),
+            (&mapped, "10.1.2.3:53->8.8.4.4:5353"),
+            (&[AF_UNIX, 1], "family 1"),
+            (&[AF_INET, 1, 2], "INVALID IPv4"),
+            (&[0xfe], "family -2"),
+            (&[], "NULL"),
+        ];
+        for (t, want) in cases {
             let mut out = String::from("x");
             socktuple_into(t, &mut out);
-            assert_eq!(out, format!("x{}", socktuple_string(t)));
+            assert_eq!(out, format!("x{want}"), "{t:?}");
+            assert_eq!(socktuple_string(t), want);
         }
+    }
+
+    #[test]
+    fn sockaddrs_and_socket_names_are_written_in_place() {
+        let mut v6 = vec![AF_INET6, 0x20, 0x01, 0x0d, 0xb8];
+        v6.extend_from_slice(&[0; 11]);
+        v6.push(1);
+        v6.extend_from_slice(&443u16.to_le_bytes());
+        let cases: [(&[u8], &str); 6] = [
+            (&[AF_INET, 127, 0, 0, 1, 0x50, 0], "127.0.0.1:80"),
+            (&v6, "2001:db8::1:443"),
+            (&[AF_UNIX, b'/', b't', 1, b'x', 0, b'y'], "/tx"),
+            (&[AF_INET6, 1], "INVALID IPv6"),
+            (&[9], "family 9"),
+            (&[], "NULL"),
+        ];
+        for (a, want) in cases {
+            let mut out = String::from("x");
+            sockaddr_into(a, &mut out);
+            assert_eq!(out, format!("x{want}"), "{a:?}");
+        }
+        let mut f = Fd::new(FdType::Ipv4Sock);
+        f.sock.set_v4_proto(L4_ICMP);
+        f.sock.set_v4_sip([10, 0, 0, 1]);
+        f.sock.set_v4_dip([10, 0, 0, 2]);
+        f.name.push_str("old name");
+        f.set_socket_name();
+        assert_eq!(f.name, "10.0.0.1->10.0.0.2");
+        f.ty = FdType::File;
+        f.set_socket_name();
+        assert_eq!(f.name, "");
     }
 
     #[test]

@@ -225,6 +225,9 @@ pub struct State {
     pool: pool::Pool,
     /// A path buffer of the parsers (the base directory of a relative path).
     scratch: String,
+    /// The buffer a renamed socket fd's new name is written to before it is compared
+    /// with the old one (`parse::net::rename`).
+    spare_name: String,
     cur: Current,
     stats: StateStats,
     /// Host names and their addresses (`fd.*.name`).

@@ -21,6 +21,17 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// [`sanitized`] appended to `out` (no intermediate string).
+pub fn push_sanitized(out: &mut String, b: &[u8]) {
+    let b = crate::parse_cstr(b);
+    out.extend(
+        b.iter()
+            .copied()
+            .filter(|&c| !is_invalid_char(c))
+            .map(char::from),
+    );
+}
+
 /// A string up to its NUL, with the bytes libsinsp's `sanitize_string` removes dropped.
 pub fn sanitized(b: &[u8]) -> String {
     let b = crate::parse_cstr(b);

@@ -51,12 +51,7 @@ impl Pool {
     /// A copy of `src` in a spare buffer.
     pub(crate) fn fd_copy(&mut self, src: &Fd) -> Fd {
         let mut f = self.fd(src.ty);
-        f.open_flags = src.open_flags;
-        f.name.push_str(&src.name);
-        f.flags = src.flags;
-        f.sock = src.sock;
-        f.dev = src.dev;
-        f.ino = src.ino;
+        f.copy_from(src);
         f
     }
 

@@ -12,6 +12,7 @@ use falcoc_schema::events::PPM_EVENT_MAX;
 use rustc_hash::FxHashMap;
 
 use crate::convert;
+use crate::extract::render::ParamText;
 use crate::extract::{ExtractOptions, Extractor, FieldPlan, LibsVersion};
 use falcoc_state::{evtable, State};
 
@@ -70,6 +71,8 @@ pub struct SyscallEngine {
     spare_enters: Vec<Event>,
     /// Per event code: how the converter delivers it ([`convert::Route`]).
     routes: Box<[convert::Route]>,
+    /// The extractors' parameter-text buffer, kept from event to event.
+    text: ParamText,
 }
 
 impl Deref for SyscallEngine {
@@ -131,6 +134,7 @@ impl SyscallEngine {
             keep_enter,
             enters: Default::default(),
             spare_enters: Vec::new(),
+            text: ParamText::default(),
             routes: (0..PPM_EVENT_MAX as u16).map(convert::Route::of).collect(),
         }
     }
@@ -179,7 +183,9 @@ impl SyscallEngine {
                 self.engine.skip_event();
                 return 0;
             }
-            let mut ex = Extractor::new(state, evt, opts).with_plan(&self.plan);
+            let mut ex = Extractor::new(state, evt, opts)
+                .with_plan(&self.plan)
+                .with_text(&mut self.text);
             return self
                 .engine
                 .evaluate_fields_into(evt.code, evt.ts, &mut ex, out);
@@ -224,7 +230,9 @@ impl SyscallEngine {
             return 0;
         }
         let mut src = convert::Converted {
-            ex: Extractor::new(state, evt, opts).with_plan(&self.plan),
+            ex: Extractor::new(state, evt, opts)
+                .with_plan(&self.plan)
+                .with_text(&mut self.text),
             enter: enter.as_ref().map(Event::as_event_ref),
             rename: route.rename,
             opts,

@@ -88,6 +88,21 @@ impl Values {
         self.bytes.clear();
     }
 
+    /// Keeps the first `n` values (and their bytes).
+    #[inline]
+    pub fn truncate(&mut self, n: usize) {
+        let cut = self.items.get(n..).and_then(|rest| {
+            rest.iter().find_map(|it| match it {
+                Item::Bytes(start, _) => Some(*start),
+                _ => None,
+            })
+        });
+        self.items.truncate(n);
+        if let Some(cut) = cut {
+            self.bytes.truncate(cut);
+        }
+    }
+
     /// Number of values.
     #[inline]
     pub fn len(&self) -> usize {

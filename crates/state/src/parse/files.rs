@@ -116,14 +116,24 @@ impl State {
     /// The full path of an open-family exit event whose fd was not created (libsinsp
     /// `extract_fdname_from_creator` for `openat`, and the fd name of opens).
     pub fn openat_failed_path(&mut self, evt: &EventRef<'_>) -> Option<String> {
-        let tid = self.evt_tid()?;
+        let mut out = String::new();
+        self.openat_failed_path_into(evt, &mut out).then_some(out)
+    }
+
+    /// [`openat_failed_path`](Self::openat_failed_path) into `out` (replaced, its buffer
+    /// reused); false when there is none.
+    pub fn openat_failed_path_into(&mut self, evt: &EventRef<'_>, out: &mut String) -> bool {
+        let Some(tid) = self.evt_tid() else {
+            out.clear();
+            return false;
+        };
         let name = evt.raw(2);
         let dirfd = int(evt.raw(1));
         let mut base = std::mem::take(&mut self.scratch);
         self.dirfd_base_into(tid, name, dirfd, &mut base);
-        let full = concatenate(base.as_bytes(), name).0;
+        concatenate_into(base.as_bytes(), name, out);
         self.scratch = base;
-        Some(full)
+        true
     }
 
     pub(super) fn set_cwd(&mut self, tid: i64, path: &[u8]) {
@@ -149,7 +159,7 @@ impl State {
         };
         let (fd1, fd2, ino) = (int(evt.raw(1)), int(evt.raw(2)), uint(evt.raw(3)));
         for fdn in [fd1, fd2] {
-            let mut f = Fd::new(FdType::Fifo);
+            let mut f = self.pool.fd(FdType::Fifo);
             f.ino = ino;
             self.add_fd(tid, fdn, f, false);
         }
@@ -161,7 +171,8 @@ impl State {
             return;
         };
         if fdn >= 0 {
-            self.add_fd(tid, fdn, Fd::new(ty), false);
+            let f = self.pool.fd(ty);
+            self.add_fd(tid, fdn, f, false);
         }
     }
 
@@ -205,10 +216,16 @@ impl State {
                 t.flags |= thread::CL_PIPE_SRC;
             }
         }
-        let Some(src) = self.event_fd().cloned() else {
-            return;
-        };
-        self.add_fd(tid, ret, src, true);
+        // The copy takes pooled buffers (no new strings once the pool has some).
+        let mut copy = self.pool.fd(FdType::Unknown);
+        match self.event_fd() {
+            Some(src) => copy.copy_from(src),
+            None => {
+                self.pool.put_fd(copy);
+                return;
+            }
+        }
+        self.add_fd(tid, ret, copy, true);
     }
 
     pub(super) fn parse_fcntl_exit(&mut self, evt: &EventRef<'_>, enter: Option<&StoredEvent>) {
@@ -222,10 +239,16 @@ impl State {
         if ret < 0 {
             return;
         }
-        let Some(src) = self.event_fd().cloned() else {
-            return;
-        };
-        self.add_fd(tid, ret, src, true);
+        // The copy takes pooled buffers (no new strings once the pool has some).
+        let mut copy = self.pool.fd(FdType::Unknown);
+        match self.event_fd() {
+            Some(src) => copy.copy_from(src),
+            None => {
+                self.pool.put_fd(copy);
+                return;
+            }
+        }
+        self.add_fd(tid, ret, copy, true);
     }
 
     /// The resolved text of a path parameter (for `chroot`).

@@ -25,7 +25,7 @@ impl State {
 
     /// `add_socket`.
     pub(super) fn add_socket(&mut self, tid: i64, fd: i64, domain: u32, ty: u32, proto: u32) {
-        let mut f = Fd::new(FdType::Unknown);
+        let mut f = self.pool.fd(FdType::Unknown);
         f.sock.set_v4_proto(fd::L4_UNKNOWN);
         if domain == 1 {
             f.ty = FdType::UnixSock;
@@ -86,9 +86,10 @@ impl State {
             return;
         };
         let (fd1, fd2) = (int(evt.raw(1)), int(evt.raw(2)));
-        let mut f = Fd::new(FdType::UnixSock);
+        let mut f = self.pool.fd(FdType::UnixSock);
         f.sock.set_unix(uint(evt.raw(3)), uint(evt.raw(4)));
-        self.add_fd(tid, fd1, f.clone(), false);
+        let copy = self.pool.fd_copy(&f);
+        self.add_fd(tid, fd1, copy, false);
         let first = self.cur.fd;
         self.add_fd(tid, fd2, f, false);
         self.cur.fd = first;
@@ -98,15 +99,15 @@ impl State {
         if self.cur.fd.is_none() || int(evt.raw(0)) < 0 {
             return;
         }
-        let addr = evt.raw(1).to_vec();
+        let addr = evt.raw(1);
         if addr.is_empty() {
             return;
         }
-        let rendered = crate::fd::sockaddr_string(&addr);
+        let mut spare = std::mem::take(&mut self.spare_name);
         let Some(f) = self.evt_fd_mut() else {
+            self.spare_name = spare;
             return;
         };
-        let old = f.name.clone();
         match addr[0] {
             AF_INET if addr.len() >= 7 => {
                 let port = u16::from_le_bytes([addr[5], addr[6]]);
@@ -141,8 +142,8 @@ impl State {
             }
             _ => {}
         }
-        f.name = rendered;
-        self.cur.name_changed = f.name != old;
+        self.cur.name_changed = rename(f, &mut spare, |out| crate::fd::sockaddr_into(addr, out));
+        self.spare_name = spare;
     }
 
     pub(super) fn parse_connect_enter(&mut self, evt: &EventRef<'_>) {
@@ -158,18 +159,20 @@ impl State {
             }
             return;
         }
-        let addr = evt.raw(1).to_vec();
-        let rendered = crate::fd::sockaddr_string(&addr);
+        let addr = evt.raw(1);
+        let mut spare = std::mem::take(&mut self.spare_name);
         let Some(f) = self.evt_fd_mut() else {
+            self.spare_name = spare;
             return;
         };
         if track {
             f.set_pending();
         }
         if addr.is_empty() {
+            self.spare_name = spare;
             return;
         }
-        let old = f.name.clone();
+        let mut changed = false;
         match addr[0] {
             AF_INET if addr.len() >= 7 => {
                 f.ty = FdType::Ipv4Sock;
@@ -192,27 +195,30 @@ impl State {
             }
             AF_INET | AF_INET6 => {}
             _ => {
-                f.name = rendered;
+                changed = rename(f, &mut spare, |out| crate::fd::sockaddr_into(addr, out));
                 if addr.len() >= 17 {
                     f.sock.set_unix(uint(&addr[1..9]), uint(&addr[9..17]));
                 }
             }
         }
-        self.cur.name_changed = f.name != old;
+        self.cur.name_changed = changed;
+        self.spare_name = spare;
     }
 
     /// `fill_client_socket_info` from a connect exit's tuple.
     pub(super) fn fill_client_socket_info(&mut self, tuple: &[u8]) {
-        let rendered = crate::fd::socktuple_string(tuple);
         let ow = self.opts.libs == LibsVersion::Falco042;
+        let mut spare = std::mem::take(&mut self.spare_name);
         let Some(f) = self.evt_fd_mut() else {
+            self.spare_name = spare;
             return;
         };
-        let old = f.name.clone();
+        let renamed;
         match tuple.first().copied() {
             Some(AF_INET) | Some(AF_INET6) => {
                 let changed = if tuple[0] == AF_INET6 {
                     if tuple.len() < 37 {
+                        self.spare_name = spare;
                         return;
                     }
                     let (sip, dip) = (&tuple[1..17], &tuple[19..35]);
@@ -225,6 +231,7 @@ impl State {
                     }
                 } else {
                     if tuple.len() < 13 {
+                        self.spare_name = spare;
                         return;
                     }
                     f.ty = FdType::Ipv4Sock;
@@ -233,10 +240,13 @@ impl State {
                 if changed && f.is_role_server() && f.is_udp_socket() {
                     f.swap_addresses();
                 }
-                f.name = f.socket_name();
+                let (ty, sock) = (f.ty, f.sock);
+                renamed = rename(f, &mut spare, |out| {
+                    crate::fd::write_socket_name(ty, &sock, out)
+                });
             }
             _ => {
-                f.name = rendered;
+                renamed = rename(f, &mut spare, |out| crate::fd::socktuple_into(tuple, out));
                 if tuple.len() >= 17 {
                     f.sock.set_unix(uint(&tuple[1..9]), uint(&tuple[9..17]));
                 }
@@ -245,7 +255,8 @@ impl State {
         if f.is_role_none() {
             f.flags |= fd::FLAG_ROLE_CLIENT;
         }
-        self.cur.name_changed = f.name != old;
+        self.cur.name_changed = renamed;
+        self.spare_name = spare;
     }
 
     pub(super) fn parse_connect_exit(&mut self, evt: &EventRef<'_>) {
@@ -269,11 +280,11 @@ impl State {
                 f.set_connected();
             }
         }
-        let tuple = evt.raw(1).to_vec();
+        let tuple = evt.raw(1);
         if tuple.is_empty() {
             return;
         }
-        self.fill_client_socket_info(&tuple);
+        self.fill_client_socket_info(tuple);
     }
 
     pub(super) fn parse_accept_exit(&mut self, evt: &EventRef<'_>) {
@@ -691,4 +702,17 @@ pub(super) fn patch_incomplete_tuple(
         }
         _ => {}
     }
+}
+
+/// Gives `f` the name `write` appends to an emptied `spare` if it differs from its
+/// current one (copied into the fd's own buffer), so a rename allocates nothing once the
+/// buffers have grown. Whether the name changed.
+fn rename(f: &mut Fd, spare: &mut String, write: impl FnOnce(&mut String)) -> bool {
+    spare.clear();
+    write(spare);
+    if *spare == f.name {
+        return false;
+    }
+    f.name.clone_from(spare);
+    true
 }

@@ -16,11 +16,15 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 2 => F::FdLip,
                 _ => F::FdRip,
             };
-            let mut ip = Values::new();
-            if !self.fd_field(&base, &mut ip) {
-                return false;
-            }
-            let Some(falcoc_codegen::ValueRef::Ip(addr)) = ip.first() else {
+            // The address is extracted into `out` and taken back out (no new buffer).
+            let before = out.len();
+            let found = self.fd_field(&base, out);
+            let addr = match out.get(before) {
+                Some(falcoc_codegen::ValueRef::Ip(addr)) if found => Some(addr),
+                _ => None,
+            };
+            out.truncate(before);
+            let Some(addr) = addr else {
                 return false;
             };
             return match self.state.host_name(addr) {
@@ -289,16 +293,21 @@ impl<'a, 'e> Extractor<'a, 'e> {
     ) -> bool {
         use Field as F;
         match field {
-            F::FdName | F::FdNameRaw => match self.fdname_from_creator() {
-                Some(n) => push_cstr(out, &n),
-                None => return false,
-            },
-            F::FdContainerName => match self.fdname_from_creator() {
-                Some(n) => out.push_str(&format!("{container_id}:{n}")),
-                None => return false,
-            },
+            F::FdName | F::FdNameRaw => {
+                if self.fdname_from_creator(|n| push_cstr(out, n)).is_none() {
+                    return false;
+                }
+            }
+            F::FdContainerName => {
+                let pushed = self.fdname_from_creator(|n| {
+                    out.push_concat([container_id, ":", n]);
+                });
+                if pushed.is_none() {
+                    return false;
+                }
+            }
             F::FdDirectory | F::FdContainerDirectory => {
-                let Some(mut d) = self.fdname_from_creator() else {
+                let Some(mut d) = self.fdname_from_creator(str::to_string) else {
                     return false;
                 };
                 d = falcoc_state::paths::sanitize(&d);

@@ -106,6 +106,8 @@ pub struct Extractor<'a, 'e> {
     plan: Option<&'a FieldPlan>,
     opts: ExtractOptions,
     scratch: Values,
+    /// A parameter-text buffer that outlives the event (see [`Extractor::with_text`]).
+    text: Option<&'a mut ParamText>,
 }
 
 impl std::fmt::Debug for Extractor<'_, '_> {
@@ -125,7 +127,15 @@ impl<'a, 'e> Extractor<'a, 'e> {
             plan: None,
             opts,
             scratch: Values::new(),
+            text: None,
         }
+    }
+
+    /// Renders parameters as text into `buf` (reused from event to event, so paths and
+    /// error codes read by the rules allocate nothing once it has grown).
+    pub fn with_text(mut self, buf: &'a mut ParamText) -> Self {
+        self.text = Some(buf);
+        self
     }
 
     /// Uses the pre-resolved fields of a rule set (faster [`FieldSource::extract`]).
@@ -216,9 +226,29 @@ impl<'a, 'e> Extractor<'a, 'e> {
         self.evt.param(i).map(|p| p.raw())
     }
 
-    fn param_text(&mut self, i: usize) -> Option<ParamText> {
+    /// `f` of parameter `i` as text (see [`render::param_text`]); `None` if the event
+    /// has no such parameter.
+    fn with_param_text<R>(&mut self, i: usize, f: impl FnOnce(&ParamText) -> R) -> Option<R> {
         let opts = self.opts.render;
-        render::param_text(self.state, self.evt, i, &opts)
+        self.with_text_buffer(|state, evt, buf| {
+            render::param_text_into(state, evt, i, &opts, buf).then(|| f(buf))
+        })
+    }
+
+    /// `f` with the state, the event and the text buffer of [`with_text`](Self::with_text)
+    /// (a new one without it).
+    fn with_text_buffer<R>(
+        &mut self,
+        f: impl FnOnce(&mut State, &EventRef<'e>, &mut ParamText) -> R,
+    ) -> R {
+        match self.text.take() {
+            Some(buf) => {
+                let r = f(self.state, self.evt, buf);
+                self.text = Some(buf);
+                r
+            }
+            None => f(self.state, self.evt, &mut ParamText::default()),
+        }
     }
 
     /// `extract_fd`: the thread and fd of an fd event (the fd may be unknown).
@@ -244,15 +274,20 @@ impl<'a, 'e> Extractor<'a, 'e> {
     }
 
     /// `extract_fdname_from_creator`: the name of a failed fd-creating exit event.
-    fn fdname_from_creator(&mut self) -> Option<String> {
+    /// `f` of it, `None` when there is none.
+    fn fdname_from_creator<R>(&mut self, f: impl FnOnce(&str) -> R) -> Option<R> {
         if !self.is_exit() {
             return None;
         }
         match self.evt.code {
-            3 | 27 | 247 | 57 | 249 | 59 | 23 => self.param_text(1).map(ParamText::best),
+            3 | 27 | 247 | 57 | 249 | 59 | 23 => self.with_param_text(1, |t| f(t.best_str())),
             103 => None,
-            307 | 327 => self.state.openat_failed_path(self.evt),
-            _ => Some(String::new()),
+            307 | 327 => self.with_text_buffer(|state, evt, buf| {
+                state
+                    .openat_failed_path_into(evt, &mut buf.raw)
+                    .then(|| f(&buf.raw))
+            }),
+            _ => Some(f("")),
         }
     }
 
@@ -345,18 +380,17 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     let n = self.desc().map_or(0, |d| d.params.len()).min(evt.nparams());
                     for i in 0..n {
                         let name = self.desc().map_or("", |d| d.params[i].name);
-                        let Some(t) = self.param_text(i) else {
-                            continue;
-                        };
-                        s.push_str(name);
-                        s.push('=');
-                        s.push_str(&t.raw);
-                        if !t.resolved.is_empty() {
-                            s.push('(');
-                            s.push_str(&t.resolved);
-                            s.push(')');
-                        }
-                        s.push(' ');
+                        self.with_param_text(i, |t| {
+                            s.push_str(name);
+                            s.push('=');
+                            s.push_str(&t.raw);
+                            if !t.resolved.is_empty() {
+                                s.push('(');
+                                s.push_str(&t.resolved);
+                                s.push(')');
+                            }
+                            s.push(' ');
+                        });
                     }
                     out.push_str(&s);
                 }
@@ -368,9 +402,11 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if render::push_param_best(evt, *i as usize, out) {
                     return true;
                 }
-                match self.param_text(*i as usize) {
-                    Some(t) => push_cstr(out, &t.best()),
-                    None => return false,
+                if self
+                    .with_param_text(*i as usize, |t| push_cstr(out, t.best_str()))
+                    .is_none()
+                {
+                    return false;
                 }
             }
             F::EvtArgName(name) => {
@@ -383,9 +419,11 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if render::push_param_best(evt, i, out) {
                     return true;
                 }
-                match self.param_text(i) {
-                    Some(t) => push_cstr(out, &t.best()),
-                    None => return false,
+                if self
+                    .with_param_text(i, |t| push_cstr(out, t.best_str()))
+                    .is_none()
+                {
+                    return false;
                 }
             }
             F::EvtRawArg(name) => {
@@ -428,9 +466,11 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     out.push_str("SUCCESS");
                 } else {
                     let i = self.desc().and_then(|d| d.param_index(name)).unwrap_or(0);
-                    match self.param_text(i) {
-                        Some(t) => out.push_str(&t.best()),
-                        None => return false,
+                    if self
+                        .with_param_text(i, |t| out.push_str(t.best_str()))
+                        .is_none()
+                    {
+                        return false;
                     }
                 }
             }

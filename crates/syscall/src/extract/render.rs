@@ -11,7 +11,7 @@ use falcoc_scap::EventRef;
 use falcoc_state::decimal::Decimal;
 use falcoc_state::evtable::{self, ParamDesc};
 use falcoc_state::fd::{self, ipv6_string, sockaddr_string, socktuple_string};
-use falcoc_state::paths::{self, concatenate, sanitized};
+use falcoc_state::paths::{self, concatenate_into};
 use falcoc_state::{State, ThreadRef};
 
 /// How byte buffers are printed (sysdig's default: printable bytes, `.` for the others).
@@ -33,6 +33,15 @@ pub struct ParamText {
 }
 
 impl ParamText {
+    /// [`best`](Self::best), borrowed.
+    pub fn best_str(&self) -> &str {
+        if self.resolved.is_empty() {
+            &self.raw
+        } else {
+            &self.resolved
+        }
+    }
+
     /// The resolved form if not empty, else the plain one.
     pub fn best(self) -> String {
         if self.resolved.is_empty() {
@@ -214,24 +223,28 @@ pub fn c_g(v: f64) -> String {
 /// `v` is already the value as the C code passes it (sign-extended where it prints
 /// signed).
 fn numeric(v: i64, bits: u32, format: PrintFormat) -> String {
+    let mut out = String::new();
+    numeric_into(&mut out, v, bits, format);
+    out
+}
+
+/// [`numeric`] appended to `out`.
+fn numeric_into(out: &mut String, v: i64, bits: u32, format: PrintFormat) {
+    use std::fmt::Write;
     let mask = if bits == 64 {
         u64::MAX
     } else {
         (1u64 << bits) - 1
     };
     let u = v as u64 & mask;
-    match format {
-        PrintFormat::Oct => {
-            if u == 0 {
-                "0".to_string()
-            } else {
-                format!("0{:o}", u)
-            }
-        }
-        PrintFormat::Hex => format!("{:X}", u),
-        PrintFormat::PaddedDec => format!("{:09}", v),
-        _ => v.to_string(),
-    }
+    // Writing to a `String` cannot fail.
+    let _ = match format {
+        PrintFormat::Oct if u == 0 => out.write_str("0"),
+        PrintFormat::Oct => write!(out, "0{u:o}"),
+        PrintFormat::Hex => write!(out, "{u:X}"),
+        PrintFormat::PaddedDec => write!(out, "{v:09}"),
+        _ => write!(out, "{v}"),
+    };
 }
 
 /// The description of parameter `i` of the event (2022 table for older codes).
@@ -239,34 +252,29 @@ pub fn param_desc(code: u16, i: usize) -> Option<&'static ParamDesc> {
     evtable::event(code)?.params.get(i)
 }
 
-/// `get_base_dir` for a path parameter: the working directory, or for an `FSRELPATH`
-/// the path of its dirfd (empty when that fd is unknown).
-fn base_dir(state: &mut State, evt: &EventRef<'_>, tid: i64, desc: &ParamDesc) -> String {
-    let cwd = state.process_cwd(tid);
+/// The base directory of a relative path parameter when it is not the process's
+/// working directory (`None`): a `*at` call's directory fd (its name and `/`, or empty for
+/// an unknown fd).
+fn dirfd_base(state: &mut State, evt: &EventRef<'_>, tid: i64, desc: &ParamDesc) -> Option<String> {
     if desc.ty != FieldType::FsRelPath {
-        return cwd;
+        return None;
     }
-    let Some(di) = desc.dirfd else {
-        return cwd;
-    };
-    let Some(raw) = evt.param(di).map(|p| p.raw()) else {
-        return cwd;
-    };
+    let raw = evt.param(desc.dirfd?)?.raw();
     if raw.len() != 8 {
-        return cwd;
+        return None;
     }
     let dirfd = i64::from_le_bytes(raw.try_into().unwrap_or([0; 8]));
     if dirfd == -100 {
-        return cwd;
+        return None;
     }
-    match state.fd(tid, dirfd) {
+    Some(match state.fd(tid, dirfd) {
         Some(f) if !f.name.is_empty() => {
             let mut s = paths::sanitize(&f.name);
             s.push('/');
             s
         }
         _ => String::new(),
-    }
+    })
 }
 
 /// `get_param_as_str`: parameter `i` of `evt` as text, resolved against the state.
@@ -276,40 +284,56 @@ pub fn param_text(
     i: usize,
     opts: &RenderOptions,
 ) -> Option<ParamText> {
-    let raw = evt.param(i)?.raw();
+    let mut out = ParamText::default();
+    param_text_into(state, evt, i, opts, &mut out).then_some(out)
+}
+
+/// [`param_text`] into `out`, replacing its contents and reusing its buffers (paths and
+/// error codes, the parameters the rules read on the hot path, are written in place);
+/// false if the event has no parameter `i`.
+pub fn param_text_into(
+    state: &mut State,
+    evt: &EventRef<'_>,
+    i: usize,
+    opts: &RenderOptions,
+    out: &mut ParamText,
+) -> bool {
+    use std::fmt::Write;
+    out.raw.clear();
+    out.resolved.clear();
+    let Some(param) = evt.param(i) else {
+        return false;
+    };
+    let raw = param.raw();
     let desc = param_desc(evt.code, i);
     let (ty, format, names) = match desc {
         Some(d) => (d.ty, d.format, d.names),
-        None => {
-            let p = evt.param(i)?;
-            (
-                p.ty().unwrap_or(FieldType::Bytebuf),
-                p.info().map_or(PrintFormat::Na, |p| p.format),
-                None,
-            )
-        }
+        None => (
+            param.ty().unwrap_or(FieldType::Bytebuf),
+            param.info().map_or(PrintFormat::Na, |p| p.format),
+            None,
+        ),
     };
     let tid = match state.event_thread_ref(evt.tid) {
         Some(ThreadRef::Table(t)) => Some(t),
         _ => None,
     };
-    let mut out = ParamText::default();
     let int = falcoc_state::parse_int;
     let uint = falcoc_state::parse_uint;
     use FieldType as T;
     match ty {
-        T::Int8 => out.raw = numeric(int(raw), 8, format),
-        T::Int16 => out.raw = numeric(int(raw), 16, format),
-        T::Int32 => out.raw = numeric(int(raw), 32, format),
-        T::Int64 => out.raw = numeric(int(raw), 64, format),
-        T::Uint8 => out.raw = numeric(uint(raw) as i64, 8, format),
-        T::Uint16 => out.raw = numeric(uint(raw) as i64, 16, format),
+        T::Int8 => numeric_into(&mut out.raw, int(raw), 8, format),
+        T::Int16 => numeric_into(&mut out.raw, int(raw), 16, format),
+        T::Int32 => numeric_into(&mut out.raw, int(raw), 32, format),
+        T::Int64 => numeric_into(&mut out.raw, int(raw), 64, format),
+        T::Uint8 => numeric_into(&mut out.raw, uint(raw) as i64, 8, format),
+        T::Uint16 => numeric_into(&mut out.raw, uint(raw) as i64, 16, format),
         // Printed with %d: the 32-bit value as signed.
-        T::Uint32 => out.raw = numeric(uint(raw) as u32 as i32 as i64, 32, format),
-        T::Uint64 => out.raw = numeric(uint(raw) as i64, 64, format),
+        T::Uint32 => numeric_into(&mut out.raw, uint(raw) as u32 as i32 as i64, 32, format),
+        T::Uint64 => numeric_into(&mut out.raw, uint(raw) as i64, 64, format),
         T::Fd => {
             let fd = int(raw);
-            out.raw = fd.to_string();
+            let _ = write!(out.raw, "{fd}");
             if let Some(tid) = tid {
                 if fd >= 0 {
                     if let Some(f) = state.fd(tid, fd) {
@@ -334,9 +358,9 @@ pub fn param_text(
                         out.resolved = format!("<{tch}{proto}>{}", paths::sanitize(&f.name));
                     }
                 } else if fd == -100 {
-                    out.resolved = "AT_FDCWD".to_string();
+                    out.resolved.push_str("AT_FDCWD");
                 } else if let Some(e) = errno_name(fd) {
-                    out.resolved = e.to_string();
+                    out.resolved.push_str(e);
                 }
             }
         }
@@ -349,28 +373,36 @@ pub fn param_text(
         }
         T::Errno => {
             let v = int(raw);
-            out.raw = v.to_string();
+            // Writing to a `String` cannot fail.
+            let _ = write!(out.raw, "{v}");
             if v < 0 {
                 if let Some(e) = errno_name(v) {
-                    out.resolved = e.to_string();
+                    out.resolved.push_str(e);
                 }
             }
         }
         T::Charbuf => out.raw = String::from_utf8_lossy(falcoc_state::parse_cstr(raw)).into_owned(),
         T::Fspath | T::FsRelPath => {
-            out.raw = sanitized(raw);
+            paths::push_sanitized(&mut out.raw, raw);
             match (tid, desc) {
                 (Some(tid), Some(d)) if !raw.is_empty() => {
                     if !falcoc_state::parse_cstr(raw).starts_with(b"<NA>") {
-                        let base = base_dir(state, evt, tid, d);
-                        let (joined, relative) = concatenate(base.as_bytes(), raw);
-                        if relative && joined != paths::PATH_TOO_LONG {
-                            out.resolved = joined;
+                        // The process's directory is borrowed; a directory fd's name is
+                        // copied (rare).
+                        let relative = match dirfd_base(state, evt, tid, d) {
+                            Some(base) => concatenate_into(base.as_bytes(), raw, &mut out.resolved),
+                            None => {
+                                let cwd = state.process_cwd_ref(tid);
+                                concatenate_into(cwd.as_bytes(), raw, &mut out.resolved)
+                            }
+                        };
+                        if !relative || out.resolved == paths::PATH_TOO_LONG {
+                            out.resolved.clear();
                         }
                     }
                 }
                 (Some(_), None) if !raw.is_empty() => {}
-                _ => out.resolved = out.raw.clone(),
+                _ => out.resolved.clone_from(&out.raw),
             }
         }
         T::Bytebuf => out.raw = buffer_dots(raw, opts.max_buffer_len),
@@ -410,14 +442,14 @@ pub fn param_text(
         }
         T::Flags8 | T::Flags16 | T::Flags32 | T::EnumFlags8 | T::EnumFlags16 | T::EnumFlags32 => {
             let v = uint(raw) as u32;
-            out.raw = v.to_string();
+            let _ = write!(out.raw, "{v}");
             if let Some(t) = names {
-                out.resolved = flag_names(v, t);
+                flag_name_parts(v, t, |part| out.resolved.push_str(part));
             }
         }
         T::Mode => {
             let v = uint(raw) as u32;
-            out.raw = numeric(v as i32 as i64, 32, format);
+            numeric_into(&mut out.raw, v as i32 as i64, 32, format);
             if let Some(t) = names {
                 out.resolved = flag_names(v, t);
             }
@@ -463,7 +495,7 @@ pub fn param_text(
         T::Ipv6Addr if raw.len() == 16 => out.raw = ipv6_string(ip16(raw)),
         _ => out.raw = "(n.a.)".to_string(),
     }
-    Some(out)
+    true
 }
 
 #[cfg(test)]
