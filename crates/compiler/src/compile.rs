@@ -227,10 +227,13 @@ struct Memo {
     parsed: HashMap<String, Result<Expr, condition::ParseError>>,
 }
 
+/// Condition parses by text.
+pub(crate) type Parsed = HashMap<String, Result<Expr, condition::ParseError>>;
+
 impl CompileCache {
-    /// The parse of `text` if a compile parsed it.
-    pub(crate) fn parsed(&self, text: &str) -> Option<&Result<Expr, condition::ParseError>> {
-        self.memo.parsed.get(text)
+    /// Takes the parses of the compiles out of the cache.
+    pub(crate) fn take_parsed(&mut self) -> Parsed {
+        std::mem::take(&mut self.memo.parsed)
     }
 }
 

@@ -73,8 +73,12 @@ pub struct Loaded {
     pub rules: Vec<CompiledRule>,
     /// Everything collected.
     pub collection: Collection,
-    /// What the compile passes computed, when [`LoadOptions::keep_cache`] asked for it.
-    cache: Option<compile::CompileCache>,
+    /// The parses of the compile passes, when [`LoadOptions::keep_cache`] asked for them.
+    parsed: Option<compile::Parsed>,
+    /// The rest of what the compile passes computed, then: never used again, only held
+    /// (behind a mutex, so that a `Loaded` can be shared between threads) for a caller that
+    /// ends the process without freeing it.
+    _cache: Option<std::sync::Mutex<compile::CompileCache>>,
 }
 
 impl Loaded {
@@ -85,7 +89,7 @@ impl Loaded {
         text: &str,
     ) -> Option<&Result<falcoc_lang::condition::ast::Expr, falcoc_lang::condition::ParseError>>
     {
-        self.cache.as_ref()?.parsed(text)
+        self.parsed.as_ref()?.get(text)
     }
 
     /// True if any file has an error.
@@ -311,7 +315,8 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
         results,
         rules,
         collection,
-        cache: opts.keep_cache.then_some(cache),
+        parsed: opts.keep_cache.then(|| cache.take_parsed()),
+        _cache: opts.keep_cache.then(|| std::sync::Mutex::new(cache)),
     }
 }
 

@@ -406,29 +406,51 @@ impl Finding {
 /// inline (see the module docs), sorted by file and position, without duplicates.
 pub fn run(loaded: &Loaded, config: &LintConfig) -> Vec<Finding> {
     let cx = Cx::new(loaded);
+    let enabled: Vec<(&LintRule, Level)> = registry()
+        .iter()
+        .map(|r| (r, config.level(r)))
+        .filter(|(_, level)| *level != Level::Allow)
+        .collect();
+    // The lints are independent: the costlier ones (on the stock rule files) run on a
+    // second thread, the others and the suppressions here; the findings are put together
+    // in registry order, as one thread would give them.
+    let on_second = |code: &str| matches!(code, "FC004" | "FC006" | "FC007");
+    let run_lints = |second: bool| -> Vec<Vec<Hit>> {
+        enabled
+            .iter()
+            .filter(|(r, _)| on_second(r.code) == second)
+            .map(|(r, _)| run_lint(&cx, r.code))
+            .collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (mine, theirs, supp) = if cores < 2 {
+        (
+            run_lints(false),
+            run_lints(true),
+            suppress::Suppressions::new(loaded),
+        )
+    } else {
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| run_lints(true));
+            let mine = run_lints(false);
+            let supp = suppress::Suppressions::new(loaded);
+            match other.join() {
+                Ok(theirs) => (mine, theirs, supp),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        })
+    };
+    let (mut mine, mut theirs) = (mine.into_iter(), theirs.into_iter());
     let mut out: Vec<Finding> = Vec::new();
-    for rule in registry() {
-        let level = config.level(rule);
-        if level == Level::Allow {
-            continue;
-        }
-        let mut hits = Vec::new();
-        match rule.code {
-            "FC001" => unknown::fc001(&cx, &mut hits),
-            "FC002" => lists::fc002(&cx, &mut hits),
-            "FC003" => conditions::fc003(&cx, &mut hits),
-            "FC004" => conditions::fc004(&cx, &mut hits),
-            "FC005" => lists::fc005(&cx, &mut hits),
-            "FC006" => rules::fc006(&cx, &mut hits),
-            "FC007" => rules::fc007(&cx, &mut hits),
-            "FC008" => keys::fc008(&cx, &mut hits),
-            "FC009" => keys::fc009(&cx, &mut hits),
-            "FC010" => conditions::fc010(&cx, &mut hits),
-            _ => {}
-        }
-        out.extend(hits.into_iter().map(|h| Finding {
+    for (rule, level) in &enabled {
+        let hits = if on_second(rule.code) {
+            theirs.next()
+        } else {
+            mine.next()
+        };
+        out.extend(hits.unwrap_or_default().into_iter().map(|h| Finding {
             code: rule.code,
-            level,
+            level: *level,
             message: h.message,
             file: h.file,
             span: h.span,
@@ -442,9 +464,27 @@ pub fn run(loaded: &Loaded, config: &LintConfig) -> Vec<Finding> {
     out.dedup_by(|a, b| {
         a.code == b.code && a.file == b.file && a.span == b.span && a.message == b.message
     });
-    let supp = suppress::Suppressions::new(loaded);
     out.retain(|f| !supp.suppressed(f));
     out
+}
+
+/// The hits of the lint `code`.
+fn run_lint(cx: &Cx<'_>, code: &str) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    match code {
+        "FC001" => unknown::fc001(cx, &mut hits),
+        "FC002" => lists::fc002(cx, &mut hits),
+        "FC003" => conditions::fc003(cx, &mut hits),
+        "FC004" => conditions::fc004(cx, &mut hits),
+        "FC005" => lists::fc005(cx, &mut hits),
+        "FC006" => rules::fc006(cx, &mut hits),
+        "FC007" => rules::fc007(cx, &mut hits),
+        "FC008" => keys::fc008(cx, &mut hits),
+        "FC009" => keys::fc009(cx, &mut hits),
+        "FC010" => conditions::fc010(cx, &mut hits),
+        _ => {}
+    }
+    hits
 }
 
 /// A finding before its level is known.
@@ -572,6 +612,19 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Parses of condition texts without parsing again what is parsed already (see
+    /// [`Parses::get`]).
+    fn parses(&self) -> Parses<'_> {
+        Parses {
+            loaded: self.loaded,
+            conds: self
+                .conds
+                .iter()
+                .filter_map(|c| Some((c.scalar.value(), c.expr.as_deref()?)))
+                .collect(),
+        }
+    }
+
     /// Every item of every file, in load order, with its file index.
     fn items(&self) -> impl Iterator<Item = (usize, &'a Item)> {
         items(self.loaded)
@@ -617,6 +670,27 @@ impl<'a> Cx<'a> {
                 || falcoc_schema::fields::SYSCALL_SOURCE.to_string(),
                 |r| r.source.clone(),
             )
+    }
+}
+
+/// Condition texts already parsed: by the load's compile passes or as an item's own
+/// condition.
+pub(crate) struct Parses<'c> {
+    loaded: &'c Loaded,
+    conds: std::collections::HashMap<&'c str, &'c Expr>,
+}
+
+impl<'c> Parses<'c> {
+    /// The parse of `text` (`None` if it does not parse): borrowed when parsed already,
+    /// else parsed now; the same as `condition::parse(text).ok()`.
+    fn get(&self, text: &str) -> Option<std::borrow::Cow<'c, Expr>> {
+        if let Some(r) = self.loaded.parsed_condition(text) {
+            return r.as_ref().ok().map(std::borrow::Cow::Borrowed);
+        }
+        if let Some(e) = self.conds.get(text) {
+            return Some(std::borrow::Cow::Borrowed(*e));
+        }
+        condition::parse(text).ok().map(std::borrow::Cow::Owned)
     }
 }
 

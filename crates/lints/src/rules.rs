@@ -8,6 +8,7 @@ use falcoc_compiler::macros::{MacroDef, MacroTable, Viewer};
 use falcoc_lang::condition::ast::{ExprKind, Operand, OperandKind, TransformArg};
 use falcoc_lang::condition::{self};
 use falcoc_lang::rulefile::{ItemKind, Node};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub(crate) fn fc006(cx: &Cx<'_>, out: &mut Vec<Hit>) {
@@ -58,12 +59,13 @@ pub(crate) fn fc006(cx: &Cx<'_>, out: &mut Vec<Hit>) {
 
 pub(crate) fn fc007(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     let c = &cx.loaded.collection;
+    let parses = cx.parses();
     let mut table = MacroTable::default();
     for m in &c.macros {
         table.insert(
             m.name.clone(),
             MacroDef {
-                body: condition::parse(&m.condition.text).ok(),
+                body: parses.get(&m.condition.text).map(Cow::into_owned),
                 first_defined: m.first_defined,
                 last_defined: m.last_defined,
             },
@@ -83,7 +85,7 @@ pub(crate) fn fc007(cx: &Cx<'_>, out: &mut Vec<Hit>) {
         };
         let used = cache.entry(name).or_insert_with(|| {
             let rule = c.rule(name)?;
-            let ast = condition::parse(&rule.def.condition.text).ok()?;
+            let ast = parses.get(&rule.def.condition.text)?;
             let mut ignored = HashSet::new();
             let expanded = table.expand(&ast, Viewer::Rule, &mut ignored).ok()?;
             Some(

@@ -35,10 +35,22 @@ fn osa<T: Copy>(a: &[T], b: &[T], max: usize, eq: impl Fn(&T, &T) -> bool) -> Op
     for (j, v) in rows[p1..p1 + w].iter_mut().enumerate() {
         *v = j;
     }
+    // Only cells within `max` of the diagonal can be at most `max` (a cell (i, j) is at
+    // least |i - j|); the others count as `max + 1`, which leaves every value up to `max`
+    // exact: a value at most `max` is reached through cells at most `max`, all in the band.
+    let far = max + 1;
     for i in 1..=a.len() {
-        rows[cu] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
+        rows[cu] = if i <= max { i } else { far };
+        let lo = i.saturating_sub(max).max(1);
+        let hi = (i + max).min(b.len());
+        if lo > 1 {
+            rows[cu + lo - 1] = far;
+        }
+        if hi < b.len() {
+            rows[cu + hi + 1] = far;
+        }
+        let mut row_min = if i <= max { i } else { far };
+        for j in lo..=hi {
             let cost = usize::from(!eq(&a[i - 1], &b[j - 1]));
             let mut v = (rows[p1 + j] + 1)
                 .min(rows[cu + j - 1] + 1)
@@ -111,6 +123,36 @@ mod tests {
         let long_a = "x".repeat(100);
         let long_b = format!("{}y", "x".repeat(99));
         assert_eq!(distance(&long_a, &long_b, 2), Some(1));
+    }
+
+    #[test]
+    fn band_matches_full_table() {
+        // With `max` at least the longer length the band is the whole table.
+        let words = [
+            "shell_binaries",
+            "shell_binary",
+            "shel_binaries",
+            "hsell_binaries",
+            "sensitive",
+            "sensitve",
+            "sensitive_files",
+            "k8s_containers",
+            "k8s_container",
+            "ab",
+            "",
+        ];
+        for a in words {
+            for b in words {
+                let full = distance(a, b, 64);
+                for max in 0..4 {
+                    assert_eq!(
+                        distance(a, b, max),
+                        full.filter(|d| *d <= max),
+                        "{a} {b} {max}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
