@@ -219,7 +219,14 @@ fn starts(val: &str, prefix: &str) -> bool {
 /// libsinsp's generic `parse_field_name`: the longest field name that is a prefix.
 fn base(class: &'static FieldClass, val: &str) -> Option<Parsed> {
     let mut best: Option<&'static FieldInfo> = None;
+    let v = val.as_bytes();
     for f in &class.fields {
+        let n = f.name.as_bytes();
+        // Most names of a class are not prefixes: rule them out on the length and the
+        // first byte before comparing.
+        if n.len() > v.len() || n.first().is_some_and(|b| Some(b) != v.first()) {
+            continue;
+        }
         if best.is_some_and(|b| f.name.len() <= b.name.len()) {
             continue;
         }
