@@ -9,7 +9,7 @@ use crate::issue::{Issue, Loc};
 use crate::result::Code;
 use crate::text::SourcedText;
 use crate::version::Version;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A list as collected.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,9 +73,9 @@ pub struct Collection {
     pub required_engine_version: Option<Version>,
     /// Plugin requirements, in order.
     pub plugin_requirements: Vec<PluginRequirement>,
-    list_index: HashMap<String, usize>,
-    macro_index: HashMap<String, usize>,
-    rule_index: HashMap<String, usize>,
+    list_index: FxHashMap<String, usize>,
+    macro_index: FxHashMap<String, usize>,
+    rule_index: FxHashMap<String, usize>,
     stamp: usize,
 }
 

@@ -17,7 +17,7 @@ use falcoc_lang::Span;
 use falcoc_schema::events::{self, EventSet};
 use falcoc_schema::fields::{FieldError, PluginProfile, ResolvedField};
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 /// A rule after compilation.
 #[derive(Debug, Clone)]
@@ -75,12 +75,12 @@ pub struct Compiled {
 #[derive(Debug, Default)]
 pub struct CompileCache {
     memo: Memo,
-    rules: HashMap<String, RuleMemo>,
-    macros: HashMap<String, MacroMemo>,
+    rules: FxHashMap<String, RuleMemo>,
+    macros: FxHashMap<String, MacroMemo>,
     /// The macro table of the latest pass, and the list-substituted text each of its
     /// bodies was parsed from (a body is parsed again only when its text changes).
     table: MacroTable,
-    table_texts: HashMap<String, String>,
+    table_texts: FxHashMap<String, String>,
 }
 
 /// What one expansion depended on: each macro reference it resolved, with the
@@ -90,7 +90,7 @@ type MacroDeps = Vec<(Lookup, Option<String>)>;
 
 /// The macros of one compile by name: list-substituted text, first and latest definition
 /// order.
-struct MacroEnv<'a>(HashMap<&'a str, (&'a str, usize, usize)>);
+struct MacroEnv<'a>(FxHashMap<&'a str, (&'a str, usize, usize)>);
 
 impl<'a> MacroEnv<'a> {
     fn new(macros: &'a [MacroState], texts: &'a [SourcedText]) -> Self {
@@ -224,11 +224,11 @@ impl check::FieldResolver for CachedResolver<'_> {
 #[derive(Debug, Default)]
 struct Memo {
     fields: std::cell::RefCell<FieldCache>,
-    parsed: HashMap<String, Result<Expr, condition::ParseError>>,
+    parsed: Parsed,
 }
 
 /// Condition parses by text.
-pub(crate) type Parsed = HashMap<String, Result<Expr, condition::ParseError>>;
+pub(crate) type Parsed = FxHashMap<String, Result<Expr, condition::ParseError>>;
 
 impl CompileCache {
     /// Takes the parses of the compiles out of the cache.
@@ -271,10 +271,7 @@ impl Memo {
 }
 
 /// The parse of `text`, from `parsed` or parsed now and kept there.
-fn parse_in<'m>(
-    parsed: &'m mut HashMap<String, Result<Expr, condition::ParseError>>,
-    text: &str,
-) -> &'m Result<Expr, condition::ParseError> {
+fn parse_in<'m>(parsed: &'m mut Parsed, text: &str) -> &'m Result<Expr, condition::ParseError> {
     if !parsed.contains_key(text) {
         parsed.insert(text.to_string(), condition::parse(text));
     }
@@ -799,7 +796,7 @@ const PARALLEL_PARSES: usize = 32;
 
 /// Parses each of `texts` into `parsed`, every other one on a second thread when there
 /// are enough of them and a second core.
-fn parse_ahead(texts: &[&str], parsed: &mut HashMap<String, Result<Expr, condition::ParseError>>) {
+fn parse_ahead(texts: &[&str], parsed: &mut Parsed) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if texts.len() < PARALLEL_PARSES || cores < 2 {
         for t in texts {

@@ -6,7 +6,7 @@
 //! (re)definition; rule conditions see every macro.
 
 use falcoc_lang::condition::ast::{Expr, ExprKind};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// How deep macros may nest inside each other. Real rule sets use fewer than ten levels;
 /// the bound keeps expansion (and everything that walks the result) within the stack.
@@ -60,7 +60,7 @@ impl ExpandError {
 /// All macros of a load, by name.
 #[derive(Debug, Default, Clone)]
 pub struct MacroTable {
-    defs: HashMap<String, MacroDef>,
+    defs: rustc_hash::FxHashMap<String, MacroDef>,
 }
 
 /// One macro reference an expansion resolved.

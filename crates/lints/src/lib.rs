@@ -677,7 +677,7 @@ impl<'a> Cx<'a> {
 /// condition.
 pub(crate) struct Parses<'c> {
     loaded: &'c Loaded,
-    conds: std::collections::HashMap<&'c str, &'c Expr>,
+    conds: rustc_hash::FxHashMap<&'c str, &'c Expr>,
 }
 
 impl<'c> Parses<'c> {

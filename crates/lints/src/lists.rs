@@ -5,7 +5,7 @@ use super::{is_append, Cx, Hit};
 use falcoc_lang::condition::ast::{ExprKind, Rhs, Value, ValueForm};
 use falcoc_lang::rulefile::{ItemKind, Node};
 use falcoc_lang::Span;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub(crate) fn fc002(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     let lists: Vec<&str> = cx
@@ -20,7 +20,7 @@ pub(crate) fn fc002(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     }
     let lists = ListNames::new(lists);
     // The same words recur in many conditions: decide each once.
-    let mut decided: HashMap<String, Option<&str>> = HashMap::new();
+    let mut decided: HashMap<String, Option<&str>> = HashMap::default();
     for ci in &cx.conds {
         let Some(expr) = &ci.expr else { continue };
         let mut values: Vec<Value> = Vec::new();
@@ -140,7 +140,7 @@ fn stem(name: &str) -> String {
 
 pub(crate) fn fc005(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     // name → (file, span, value) of every item, through appends, reset on redefinition.
-    let mut lists: HashMap<&str, Vec<(usize, Span, &str)>> = HashMap::new();
+    let mut lists: HashMap<&str, Vec<(usize, Span, &str)>> = HashMap::default();
     let mut order: Vec<&str> = Vec::new();
     for (fi, item) in cx.items() {
         if item.kind != ItemKind::List {
@@ -166,11 +166,12 @@ pub(crate) fn fc005(cx: &Cx<'_>, out: &mut Vec<Hit>) {
                 .map(|s| (fi, s.span(), s.value())),
         );
     }
+    let mut first: HashMap<&str, (usize, Span)> = HashMap::default();
     for name in order {
         let Some(entries) = lists.get(name) else {
             continue;
         };
-        let mut first: HashMap<&str, (usize, Span)> = HashMap::new();
+        first.clear();
         for &(fi, span, value) in entries {
             match first.get(value) {
                 Some(&(ff, fs)) => out.push(

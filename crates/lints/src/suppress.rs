@@ -4,7 +4,7 @@
 use super::{lookup, Finding};
 use falcoc_compiler::load::Loaded;
 use falcoc_lang::rulefile::ReadResult;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The suppression comments of every file of a load.
 pub(crate) struct Suppressions<'a> {
@@ -78,7 +78,7 @@ impl<'a> Suppressions<'a> {
 
 impl<'a> FileSuppressions<'a> {
     fn new(read: &'a ReadResult) -> FileSuppressions<'a> {
-        let mut allows = HashMap::new();
+        let mut allows = HashMap::default();
         let mut line_starts = vec![0];
         for (i, line) in read.text.split('\n').enumerate() {
             line_starts.push(line_starts[i] + line.len() + 1);

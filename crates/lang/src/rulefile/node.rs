@@ -98,6 +98,17 @@ impl Mapping {
     /// key: `(first, duplicate)`, in source order of the duplicates. Falco ignores the
     /// duplicates (it reads the first).
     pub fn duplicates(&self) -> Vec<(&Entry, &Entry)> {
+        // An item has a handful of keys: comparing with the earlier ones beats hashing.
+        if self.entries.len() <= 16 {
+            let mut out = Vec::new();
+            for (i, e) in self.entries.iter().enumerate() {
+                let Some(k) = e.key_str() else { continue };
+                if let Some(first) = self.entries[..i].iter().find(|p| p.key_str() == Some(k)) {
+                    out.push((first, e));
+                }
+            }
+            return out;
+        }
         let mut seen: std::collections::HashMap<&str, &Entry> = Default::default();
         let mut out = Vec::new();
         for e in &self.entries {
