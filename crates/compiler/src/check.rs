@@ -590,7 +590,15 @@ impl Checker<'_> {
 
     /// libsinsp `check_value_and_add_warnings`.
     fn value_warnings(&mut self, op: CmpOp, span: Span, v: &str) {
-        let nospaces: String = v.chars().filter(|c| !is_c_space(*c)).collect();
+        // Most values have no blanks: no copy then.
+        let nospaces: std::borrow::Cow<'_, str> = if v.chars().any(is_c_space) {
+            v.chars()
+                .filter(|c| !is_c_space(*c))
+                .collect::<String>()
+                .into()
+        } else {
+            v.into()
+        };
         let mut push = |message: String| {
             self.warnings.push(CheckWarning {
                 code: Code::LoadCompileCondition,

@@ -310,7 +310,7 @@ struct Lists<'c> {
 /// name does not occur changes nothing, so any superset gives the same result.
 enum ListFinder<'c> {
     /// List index by name.
-    Tokens(FxHashMap<&'c str, usize>),
+    Tokens(FxHashMap<&'c [u8], usize>),
     /// Every list.
     All(usize),
 }
@@ -319,8 +319,10 @@ impl Lists<'_> {
     /// Indexes of the lists whose names occur in `text`.
     fn candidates(&self, text: &str) -> BTreeSet<usize> {
         match &self.finder {
+            // The delimiters are ASCII: splitting the bytes gives the same tokens.
             ListFinder::Tokens(index) => text
-                .split(|c: char| c.is_ascii() && crate::lists::is_delimiter(c as u8))
+                .as_bytes()
+                .split(|b| crate::lists::is_delimiter(*b))
                 .filter(|t| !t.is_empty())
                 .filter_map(|t| index.get(t).copied())
                 .collect(),
@@ -333,7 +335,7 @@ fn compile_lists(c: &Collection) -> Lists<'_> {
     let mut joined: Vec<(&str, String)> = Vec::with_capacity(c.lists.len());
     let mut used = HashSet::new();
     let mut raw: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
-    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut index: FxHashMap<&[u8], usize> = FxHashMap::default();
     let mut tokens_find_all = true;
     for (i, l) in c.lists.iter().enumerate() {
         let mut items: Vec<&str> = Vec::with_capacity(l.items.len());
@@ -355,7 +357,7 @@ fn compile_lists(c: &Collection) -> Lists<'_> {
         joined.push((l.name.as_str(), text));
         raw.insert(l.name.as_str(), items);
         let plain = !l.name.is_empty() && !l.name.bytes().any(crate::lists::is_delimiter);
-        tokens_find_all &= plain && index.insert(l.name.as_str(), i).is_none();
+        tokens_find_all &= plain && index.insert(l.name.as_bytes(), i).is_none();
     }
     let finder = if tokens_find_all {
         ListFinder::Tokens(index)

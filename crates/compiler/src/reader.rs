@@ -111,22 +111,16 @@ pub fn decode_item(
 
 /// yaml-cpp's boolean spellings.
 fn parse_bool(s: &str) -> Option<bool> {
-    const T: [&str; 4] = ["true", "yes", "on", "y"];
-    const F: [&str; 4] = ["false", "no", "off", "n"];
-    let variants = |w: &str| -> [String; 3] {
-        let mut cap = w.to_string();
-        if let Some(f) = cap.get_mut(0..1) {
-            f.make_ascii_uppercase();
+    // Each of true/yes/on/y and false/no/off/n as written, capitalised and upper-case.
+    match s {
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+            Some(true)
         }
-        [w.to_string(), cap, w.to_ascii_uppercase()]
-    };
-    if T.iter().any(|w| variants(w).iter().any(|v| v == s)) {
-        return Some(true);
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            Some(false)
+        }
+        _ => None,
     }
-    if F.iter().any(|w| variants(w).iter().any(|v| v == s)) {
-        return Some(false);
-    }
-    None
 }
 
 fn is_identifier(s: &str) -> bool {
