@@ -411,8 +411,8 @@ pub fn run(loaded: &Loaded, config: &LintConfig) -> Vec<Finding> {
         .map(|r| (r, config.level(r)))
         .filter(|(_, level)| *level != Level::Allow)
         .collect();
-    // The lints are independent: the costlier ones (on the stock rule files) run on a
-    // second thread, the others and the suppressions here; the findings are put together
+    // The lints are independent: the costlier ones (on the stock rule files) and the
+    // suppressions run on a second thread, the others here; the findings are put together
     // in registry order, as one thread would give them.
     let on_second = |code: &str| matches!(code, "FC004" | "FC006" | "FC007");
     let run_lints = |second: bool| -> Vec<Vec<Hit>> {
@@ -431,11 +431,10 @@ pub fn run(loaded: &Loaded, config: &LintConfig) -> Vec<Finding> {
         )
     } else {
         std::thread::scope(|scope| {
-            let other = scope.spawn(|| run_lints(true));
+            let other = scope.spawn(|| (run_lints(true), suppress::Suppressions::new(loaded)));
             let mine = run_lints(false);
-            let supp = suppress::Suppressions::new(loaded);
             match other.join() {
-                Ok(theirs) => (mine, theirs, supp),
+                Ok((theirs, supp)) => (mine, theirs, supp),
                 Err(p) => std::panic::resume_unwind(p),
             }
         })
@@ -559,7 +558,7 @@ fn parse_all<'a>(loaded: &'a Loaded, conds: &mut [CondItem<'a>]) {
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(todo.len() / 64)
+        .min(todo.len() / 32)
         .max(1);
     if threads == 1 {
         todo.iter_mut().for_each(parse);
