@@ -5,7 +5,7 @@ use crate::collector::Collection;
 use crate::compile::{self, CompileOptions, CompiledRule};
 use crate::decl::{Decl, RuleBody};
 use crate::issue::{Issue, Loc};
-use crate::reader::{decode_item, ScalarStore};
+use crate::reader::{decode_item, Decoded, Failed, ScalarStore};
 use crate::result::{Code, FileResult, LoadMessage, Location, Position};
 use crate::version::{Version, ENGINE_VERSION};
 use falcoc_lang::rulefile::{read_rules_file, ReadResult};
@@ -175,7 +175,14 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
         }
         exception_field_ok(&opts.profile, source, field)
     };
-    for (fi, mut read) in read_files.into_iter().enumerate() {
+    // Every item is decoded when loading goes on after errors: then the next file's items
+    // are decoded on a second thread while a file's compile pass runs (decoding does not
+    // depend on the collection; its scalars are numbered after the ones before).
+    let ahead = !falco && std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
+    let mut predecoded: Option<(Vec<Result<Decoded, Failed>>, ScalarStore)> = None;
+    let mut queue: std::collections::VecDeque<ReadResult> = read_files.into();
+    while let Some(mut read) = queue.pop_front() {
+        let fi = files.len();
         read.set_file_index(fi);
         let mut issues: Vec<Issue> = Vec::new();
         let mut failed = false;
@@ -205,10 +212,17 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
         let parse_failed = reader_error
             .as_ref()
             .is_some_and(|e| e.code == Code::LoadErrYamlParse);
+        let mut ready = predecoded
+            .take()
+            .and_then(|(decoded, store)| scalars.append(store).then(|| decoded.into_iter()));
         if !(parse_failed && falco) {
             for item in &read.items {
                 order += 1;
-                match decode_item(item, fi, order, &mut scalars) {
+                let decoded = match ready.as_mut().and_then(Iterator::next) {
+                    Some(d) => d,
+                    None => decode_item(item, fi, order, &mut scalars),
+                };
+                match decoded {
                     Ok((decl, warnings)) => {
                         issues.extend(warnings);
                         let Some(decl) = decl else { continue };
@@ -280,15 +294,27 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
             failed = true;
         }
         if !(failed && falco) {
-            let compiled = compile::compile_pass(
-                &collection,
-                &scalars,
-                &CompileOptions {
-                    profile: &opts.profile,
-                    stop_at_first_error: falco,
-                },
-                &mut cache,
-            );
+            let options = CompileOptions {
+                profile: &opts.profile,
+                stop_at_first_error: falco,
+            };
+            let compiled = match queue.front() {
+                Some(next) if ahead => {
+                    let store = scalars.continuation();
+                    let start = order;
+                    std::thread::scope(|scope| {
+                        let other = scope.spawn(move || decode_all(next, fi + 1, start, store));
+                        let compiled =
+                            compile::compile_pass(&collection, &scalars, &options, &mut cache);
+                        match other.join() {
+                            Ok(d) => predecoded = Some(d),
+                            Err(p) => std::panic::resume_unwind(p),
+                        }
+                        compiled
+                    })
+                }
+                _ => compile::compile_pass(&collection, &scalars, &options, &mut cache),
+            };
             issues.extend(compiled.issues);
             rule_names = compiled.rules;
         }
@@ -318,6 +344,25 @@ pub fn load_read(read_files: Vec<ReadResult>, opts: &LoadOptions) -> Loaded {
         parsed: opts.keep_cache.then(|| cache.take_parsed()),
         _cache: opts.keep_cache.then(|| std::sync::Mutex::new(cache)),
     }
+}
+
+/// Decodes every item of `read` (file `file`), as the loop of [`load_read`] does when it
+/// goes on after errors: the items numbered from `order + 1`, their scalars in `scalars`.
+fn decode_all(
+    read: &ReadResult,
+    file: usize,
+    mut order: usize,
+    mut scalars: ScalarStore,
+) -> (Vec<Result<Decoded, Failed>>, ScalarStore) {
+    let decoded = read
+        .items
+        .iter()
+        .map(|item| {
+            order += 1;
+            decode_item(item, file, order, &mut scalars)
+        })
+        .collect();
+    (decoded, scalars)
 }
 
 /// The loaded plugins and their versions, for the requirement check.

@@ -18,6 +18,8 @@ use falcoc_lang::Span;
 /// derived texts can be mapped back to files.
 #[derive(Debug, Default, Clone)]
 pub struct ScalarStore {
+    /// The index of the first scalar (not 0 for a [`continuation`](Self::continuation)).
+    base: usize,
     scalars: Vec<(usize, Scalar)>,
 }
 
@@ -25,12 +27,35 @@ impl ScalarStore {
     /// Stores a scalar of file `file`; returns its index.
     pub fn add(&mut self, file: usize, s: &Scalar) -> usize {
         self.scalars.push((file, s.clone()));
-        self.scalars.len() - 1
+        self.base + self.scalars.len() - 1
+    }
+
+    /// An empty store whose scalars are numbered after this one's, for decoding ahead
+    /// (on another thread); [`append`](Self::append) it to this store before adding more.
+    pub fn continuation(&self) -> ScalarStore {
+        ScalarStore {
+            base: self.base + self.scalars.len(),
+            scalars: Vec::new(),
+        }
+    }
+
+    /// Appends a [`continuation`](Self::continuation) of this store; `false` (and
+    /// nothing appended) if scalars were added here since it was made.
+    pub fn append(&mut self, next: ScalarStore) -> bool {
+        if next.base != self.base + self.scalars.len() {
+            return false;
+        }
+        self.scalars.extend(next.scalars);
+        true
+    }
+
+    fn get(&self, index: usize) -> Option<&(usize, Scalar)> {
+        self.scalars.get(index.checked_sub(self.base)?)
     }
 
     /// The file and byte offset of `value_offset` in scalar `index`.
     pub fn source(&self, index: usize, value_offset: usize) -> Option<(usize, usize)> {
-        let (file, s) = self.scalars.get(index)?;
+        let (file, s) = self.get(index)?;
         Some((*file, s.source_offset(value_offset)))
     }
 
@@ -40,7 +65,7 @@ impl ScalarStore {
         index: usize,
         range: std::ops::Range<usize>,
     ) -> Option<(usize, Span)> {
-        let (file, s) = self.scalars.get(index)?;
+        let (file, s) = self.get(index)?;
         Some((*file, s.source_span(range)))
     }
 }
