@@ -43,10 +43,17 @@ pub fn needs_quotes(s: &str) -> bool {
 /// quote, a backslash or a control character; then double-quoted with `\"`, `\\`, `\b`,
 /// `\f`, `\n`, `\r`, `\t` escapes.
 pub fn escape_str(s: &str) -> String {
-    if !needs_quotes(s) {
-        return s.to_string();
-    }
     let mut out = String::with_capacity(s.len() + 2);
+    push_escaped(&mut out, s);
+    out
+}
+
+/// [`escape_str`], appended to `out`.
+pub(crate) fn push_escaped(out: &mut String, s: &str) {
+    if !needs_quotes(s) {
+        out.push_str(s);
+        return;
+    }
     out.push('"');
     for c in s.chars() {
         match c {
@@ -61,7 +68,6 @@ pub fn escape_str(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `condition_compiled`).
 
 use super::ast::*;
-use super::escape::escape_str;
+use super::escape::push_escaped;
 
 /// Prints `e` in canonical form: boolean nodes parenthesised with single spaces, values
 /// escaped and quoted only where needed, lists as `(a, b)`.
@@ -48,7 +48,7 @@ fn write_expr(out: &mut String, e: &Expr) {
             }
             out.push(' ');
             match &c.right {
-                Rhs::Value(v) | Rhs::ListRef(v) => out.push_str(&escape_str(&v.text)),
+                Rhs::Value(v) | Rhs::ListRef(v) => push_escaped(out, &v.text),
                 Rhs::List(l) => write_list(out, &l.items),
                 Rhs::Operand(o) => write_operand(out, o),
             }
@@ -62,7 +62,7 @@ fn write_list(out: &mut String, items: &[Value]) {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(&escape_str(&v.text));
+        push_escaped(out, &v.text);
     }
     out.push(')');
 }
@@ -77,7 +77,7 @@ pub fn operand_to_string(o: &Operand) -> String {
 fn write_arg(out: &mut String, arg: &Option<String>) {
     if let Some(a) = arg {
         out.push('[');
-        out.push_str(&escape_str(a));
+        push_escaped(out, a);
         out.push(']');
     }
 }
@@ -105,7 +105,7 @@ fn write_transform_args(out: &mut String, args: &[TransformArg]) {
         }
         match a {
             TransformArg::Operand(o) => write_operand(out, o),
-            TransformArg::Value(v) => out.push_str(&escape_str(&v.text)),
+            TransformArg::Value(v) => push_escaped(out, &v.text),
             TransformArg::List(items, _) => {
                 out.push('(');
                 write_transform_args(out, items);

@@ -719,10 +719,12 @@ pub fn validate_event_type(name: &str, async_names: &[&str]) -> Result<(), Strin
 pub fn find_longest_matching_param(name: &str) -> Option<&'static EventParam> {
     let mut best: Option<&'static EventParam> = None;
     let mut max = 0;
+    let first = name.as_bytes().first();
     for e in events() {
         for p in &e.params {
             let l = p.name.len();
-            if l > name.len() || l <= max {
+            // The first byte rules most names out before comparing.
+            if l > name.len() || l <= max || p.name.as_bytes().first() != first {
                 continue;
             }
             if name.as_bytes().starts_with(p.name.as_bytes()) {
