@@ -211,18 +211,27 @@ impl Cx<'_> {
                 entry.key.span(),
             ));
         }
-        let mut vchain = chain.to_vec();
-        vchain.push(Loc::new("value for", key, v.span().start as usize));
+        // The location chain is only built for an error (the common case has none).
+        let vchain = || {
+            let mut c = chain.to_vec();
+            c.push(Loc::new("value for", key, v.span().start as usize));
+            c
+        };
         let Some(s) = v.as_scalar() else {
             return Err(err(
                 self.file,
-                &vchain,
+                &vchain(),
                 "Value is not a scalar value",
                 v.span(),
             ));
         };
         if s.value().is_empty() {
-            return Err(err(self.file, &vchain, "Value must be non-empty", v.span()));
+            return Err(err(
+                self.file,
+                &vchain(),
+                "Value must be non-empty",
+                v.span(),
+            ));
         }
         Ok(Some(s))
     }
@@ -289,15 +298,27 @@ impl Cx<'_> {
             return self.missing(map, key, chain, optional);
         };
         let v = &entry.value;
-        let mut vchain = chain.to_vec();
-        vchain.push(Loc::new("value for", key, v.span().start as usize));
+        // The location chains are only built for an error (the common case has none).
+        let vchain = || {
+            let mut c = chain.to_vec();
+            c.push(Loc::new("value for", key, v.span().start as usize));
+            c
+        };
         let Some(seq) = v.as_sequence() else {
-            return Err(err(self.file, &vchain, "Value is not a sequence", v.span()));
+            return Err(err(
+                self.file,
+                &vchain(),
+                "Value is not a sequence",
+                v.span(),
+            ));
         };
         let mut out = Vec::with_capacity(seq.items.len());
         for n in &seq.items {
-            let mut ichain = vchain.clone();
-            ichain.push(Loc::new("list item", "", n.span().start as usize));
+            let ichain = || {
+                let mut c = vchain();
+                c.push(Loc::new("list item", "", n.span().start as usize));
+                c
+            };
             match n {
                 Node::Scalar(s) => out.push(s.value().to_string()),
                 // yaml-cpp converts a null element to the text "~"? It fails the scalar
@@ -305,7 +326,7 @@ impl Cx<'_> {
                 _ => {
                     return Err(err(
                         self.file,
-                        &ichain,
+                        &ichain(),
                         "sequence value is not scalar",
                         n.span(),
                     ))
