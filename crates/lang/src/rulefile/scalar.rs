@@ -213,23 +213,34 @@ impl Scalar {
         synthetic_eol: bool,
     ) -> Scalar {
         let end = end.clamp(start, text.len());
-        if let Some(d) = decode(text, start, end, style, parent_indent) {
-            let same = d.value == parsed
+        // The marker pass checks each piece it decodes against the parser's value as it
+        // goes (so it builds no second copy), and agrees when it produced all of it, or
+        // all but the line break libyaml adds at the end of a text without one.
+        if let Some(d) = decode(text, &parsed, start, end, style, parent_indent) {
+            let same = d.len == parsed.len()
                 || (synthetic_eol
                     && d.at_eof
-                    && parsed.len() == d.value.len() + 1
-                    && parsed.ends_with('\n')
-                    && parsed.starts_with(d.value.as_str()));
+                    && parsed.len() == d.len + 1
+                    && parsed.ends_with('\n'));
             if same && u32::try_from(text.len()).is_ok() {
-                let segs = match d.segs.as_slice() {
-                    [] => SegMap::Empty,
-                    [one] if one.verbatim && one.val == 0 && one.len as usize == d.value.len() => {
+                let segs = match (d.first, d.rest.is_empty()) {
+                    (None, _) => SegMap::Empty,
+                    (Some(one), true)
+                        if one.verbatim && one.val == 0 && one.len as usize == d.len =>
+                    {
                         SegMap::Identity(one.src)
                     }
-                    _ => SegMap::Segs(d.segs.into_boxed_slice()),
+                    (Some(one), _) => {
+                        let mut all = Vec::with_capacity(1 + d.rest.len());
+                        all.push(one);
+                        all.extend(d.rest);
+                        SegMap::Segs(all.into_boxed_slice())
+                    }
                 };
+                let mut value = parsed;
+                value.truncate(d.len);
                 return Scalar {
-                    value: d.value,
+                    value,
                     style,
                     tag: tag.map(String::into_boxed_str),
                     span: Span::new(start, d.span_end.max(start)),
@@ -254,8 +265,12 @@ impl Scalar {
 
 /// Result of the marker pass.
 struct Decoded {
-    value: String,
-    segs: Vec<Seg>,
+    /// Length of the decoded value (a prefix of the parser's value).
+    len: usize,
+    /// The first segment, kept apart so that a one-segment scalar allocates nothing.
+    first: Option<Seg>,
+    /// The segments after the first.
+    rest: Vec<Seg>,
     content: Span,
     span_end: usize,
     /// The scalar runs to the end of a text that does not end with a line break.
@@ -346,20 +361,67 @@ fn skip_properties(b: &[u8], mut p: usize, end: usize) -> usize {
     p
 }
 
-/// Accumulates the decoded value and its segment map.
+/// Follows the decoded value against the parser's and builds its segment map.
 struct Out<'a> {
     src: &'a str,
-    value: String,
-    segs: Vec<Seg>,
+    /// The parser's value: every decoded piece must continue it.
+    expected: &'a str,
+    /// Bytes of `expected` decoded so far.
+    len: usize,
+    first: Option<Seg>,
+    rest: Vec<Seg>,
 }
 
 impl<'a> Out<'a> {
-    /// An empty value for a scalar of about `size` source bytes.
-    fn new(src: &'a str, size: usize) -> Out<'a> {
+    /// An empty value for a scalar of `src` that the parser read as `expected`.
+    fn new(src: &'a str, expected: &'a str) -> Out<'a> {
         Out {
             src,
-            value: String::with_capacity(size),
-            segs: Vec::new(),
+            expected,
+            len: 0,
+            first: None,
+            rest: Vec::new(),
+        }
+    }
+
+    /// Appends `piece` to the value; `None` if the parser's value does not go on so.
+    fn append(&mut self, piece: &str) -> Option<()> {
+        let end = self.len.checked_add(piece.len())?;
+        if self.expected.as_bytes().get(self.len..end)? != piece.as_bytes() {
+            return None;
+        }
+        self.len = end;
+        Some(())
+    }
+
+    fn last_seg(&self) -> Option<&Seg> {
+        self.rest.last().or(self.first.as_ref())
+    }
+
+    fn last_seg_mut(&mut self) -> Option<&mut Seg> {
+        match self.rest.last_mut() {
+            Some(last) => Some(last),
+            None => self.first.as_mut(),
+        }
+    }
+
+    fn push_seg(&mut self, seg: Seg) {
+        if self.first.is_none() {
+            self.first = Some(seg);
+        } else {
+            self.rest.push(seg);
+        }
+    }
+
+    /// The result, with the spans the caller computed.
+    fn finish(self, content: Span, span_end: usize, at_eof: bool) -> Decoded {
+        Decoded {
+            len: self.len,
+            first: self.first,
+            rest: self.rest,
+            content,
+            span_end,
+            at_eof,
         }
     }
 
@@ -369,18 +431,18 @@ impl<'a> Out<'a> {
             return Some(());
         }
         let piece = self.src.get(start..end)?;
-        let val = u32::try_from(self.value.len()).ok()?;
+        let val = u32::try_from(self.len).ok()?;
         let n = u32::try_from(end - start).ok()?;
         let src = u32::try_from(start).ok()?;
-        self.value.push_str(piece);
-        if let Some(last) = self.segs.last_mut() {
+        self.append(piece)?;
+        if let Some(last) = self.last_seg_mut() {
             if last.verbatim && last.val + last.len == val && last.src + last.src_len == src {
                 last.len += n;
                 last.src_len += n;
                 return Some(());
             }
         }
-        self.segs.push(Seg {
+        self.push_seg(Seg {
             val,
             len: n,
             src,
@@ -396,14 +458,14 @@ impl<'a> Out<'a> {
             return Some(());
         }
         let seg = Seg {
-            val: u32::try_from(self.value.len()).ok()?,
+            val: u32::try_from(self.len).ok()?,
             len: u32::try_from(text.len()).ok()?,
             src: u32::try_from(src).ok()?,
             src_len: u32::try_from(src_len).ok()?,
             verbatim: false,
         };
-        self.value.push_str(text);
-        self.segs.push(seg);
+        self.append(text)?;
+        self.push_seg(seg);
         Some(())
     }
 
@@ -431,6 +493,7 @@ impl<'a> Out<'a> {
 
 fn decode(
     text: &str,
+    expected: &str,
     start: usize,
     end: usize,
     style: ScalarStyle,
@@ -439,19 +502,19 @@ fn decode(
     let b = text.as_bytes();
     let p0 = skip_properties(b, start, end);
     match style {
-        ScalarStyle::Plain => decode_plain(text, p0, end),
-        ScalarStyle::SingleQuoted => decode_quoted(text, p0, end, true),
-        ScalarStyle::DoubleQuoted => decode_quoted(text, p0, end, false),
-        ScalarStyle::Literal => decode_block(text, p0, true, indent, end.saturating_sub(p0)),
-        ScalarStyle::Folded => decode_block(text, p0, false, indent, end.saturating_sub(p0)),
+        ScalarStyle::Plain => decode_plain(text, expected, p0, end),
+        ScalarStyle::SingleQuoted => decode_quoted(text, expected, p0, end, true),
+        ScalarStyle::DoubleQuoted => decode_quoted(text, expected, p0, end, false),
+        ScalarStyle::Literal => decode_block(text, expected, p0, true, indent),
+        ScalarStyle::Folded => decode_block(text, expected, p0, false, indent),
     }
 }
 
 /// Plain scalar: `p0..end` is exactly the scalar (libyaml ends it after its last
 /// non-blank character).
-fn decode_plain(text: &str, p0: usize, end: usize) -> Option<Decoded> {
+fn decode_plain(text: &str, expected: &str, p0: usize, end: usize) -> Option<Decoded> {
     let b = text.as_bytes();
-    let mut out = Out::new(text, end.saturating_sub(p0));
+    let mut out = Out::new(text, expected);
     let mut p = p0;
     let mut leading_blanks = false;
     let mut ws: Option<(usize, usize)> = None;
@@ -488,13 +551,7 @@ fn decode_plain(text: &str, p0: usize, end: usize) -> Option<Decoded> {
     if p != end {
         return None;
     }
-    Some(Decoded {
-        value: out.value,
-        segs: out.segs,
-        content: Span::new(p0, end),
-        span_end: end,
-        at_eof: false,
-    })
+    Some(out.finish(Span::new(p0, end), end, false))
 }
 
 /// Decodes the escape sequence at `p` (a backslash not followed by a line break).
@@ -541,13 +598,19 @@ fn escape(text: &str, p: usize) -> Option<(String, usize)> {
 
 /// Single- or double-quoted scalar starting with its quote at `q`; `end` is just past the
 /// closing quote.
-fn decode_quoted(text: &str, q: usize, end: usize, single: bool) -> Option<Decoded> {
+fn decode_quoted(
+    text: &str,
+    expected: &str,
+    q: usize,
+    end: usize,
+    single: bool,
+) -> Option<Decoded> {
     let b = text.as_bytes();
     let quote = if single { b'\'' } else { b'"' };
     if b.get(q) != Some(&quote) {
         return None;
     }
-    let mut out = Out::new(text, end.saturating_sub(q));
+    let mut out = Out::new(text, expected);
     let mut p = q + 1;
     let mut leading: Option<Brk> = None;
     let mut trailing: Vec<Brk> = Vec::new();
@@ -614,22 +677,21 @@ fn decode_quoted(text: &str, q: usize, end: usize, single: bool) -> Option<Decod
     if p + 1 != end {
         return None;
     }
-    Some(Decoded {
-        value: out.value,
-        segs: out.segs,
-        content: Span::new(q + 1, p),
-        span_end: end,
-        at_eof: false,
-    })
+    Some(out.finish(Span::new(q + 1, p), end, false))
 }
 
 /// Block scalar whose indicator (`|` or `>`) is at `h`. `parent` is libyaml's block
-/// indentation at the scalar; `size` is the length of its event's source (a capacity
-/// hint for the value).
-fn decode_block(text: &str, h: usize, literal: bool, parent: i64, size: usize) -> Option<Decoded> {
+/// indentation at the scalar.
+fn decode_block(
+    text: &str,
+    expected: &str,
+    h: usize,
+    literal: bool,
+    parent: i64,
+) -> Option<Decoded> {
     let b = text.as_bytes();
-    let expected = if literal { b'|' } else { b'>' };
-    if b.get(h) != Some(&expected) {
+    let indicator = if literal { b'|' } else { b'>' };
+    if b.get(h) != Some(&indicator) {
         return None;
     }
     let mut p = h + 1;
@@ -690,7 +752,7 @@ fn decode_block(text: &str, h: usize, literal: bool, parent: i64, size: usize) -
     } else {
         0
     };
-    let mut out = Out::new(text, size);
+    let mut out = Out::new(text, expected);
     let mut trailing: Vec<Brk> = Vec::new();
     let mut leading: Option<Brk> = None;
     let mut leading_blank = false;
@@ -774,15 +836,9 @@ fn decode_block(text: &str, h: usize, literal: bool, parent: i64, size: usize) -
     let at_eof = p >= b.len() && !text.ends_with(['\n', '\r']);
     let cs = content_start.unwrap_or(header_end);
     // Kept line breaks belong to the scalar too.
-    let used_end = out.segs.last().map_or(0, |s| (s.src + s.src_len) as usize);
+    let used_end = out.last_seg().map_or(0, |s| (s.src + s.src_len) as usize);
     let end = content_end.max(used_end).max(cs);
-    Some(Decoded {
-        value: out.value,
-        segs: out.segs,
-        content: Span::new(cs, end),
-        span_end: end,
-        at_eof,
-    })
+    Some(out.finish(Span::new(cs, end), end, at_eof))
 }
 
 #[cfg(test)]
