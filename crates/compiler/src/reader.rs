@@ -11,7 +11,7 @@ use crate::priority::Priority;
 use crate::result::Code;
 use crate::text::SourcedText;
 use crate::version::Version;
-use falcoc_lang::rulefile::{Item, ItemKind, Mapping, Node, Scalar};
+use falcoc_lang::rulefile::{Item, ItemKind, Mapping, Node, Scalar, ValueMap};
 use falcoc_lang::Span;
 
 /// The YAML scalars that conditions and outputs were copied from, so that positions in
@@ -20,13 +20,14 @@ use falcoc_lang::Span;
 pub struct ScalarStore {
     /// The index of the first scalar (not 0 for a [`continuation`](Self::continuation)).
     base: usize,
-    scalars: Vec<(usize, Scalar)>,
+    /// Per scalar: its file and where its value's bytes come from.
+    scalars: Vec<(usize, ValueMap)>,
 }
 
 impl ScalarStore {
     /// Stores a scalar of file `file`; returns its index.
     pub fn add(&mut self, file: usize, s: &Scalar) -> usize {
-        self.scalars.push((file, s.clone()));
+        self.scalars.push((file, s.value_map()));
         self.base + self.scalars.len() - 1
     }
 
@@ -49,7 +50,7 @@ impl ScalarStore {
         true
     }
 
-    fn get(&self, index: usize) -> Option<&(usize, Scalar)> {
+    fn get(&self, index: usize) -> Option<&(usize, ValueMap)> {
         self.scalars.get(index.checked_sub(self.base)?)
     }
 

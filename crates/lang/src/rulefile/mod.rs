@@ -86,7 +86,7 @@ mod scalar;
 pub use compose::{MAX_ALIAS_EXPANSION_BYTES, MAX_ALIAS_EXPANSION_NODES, MAX_DEPTH};
 pub use node::{Entry, Mapping, Node, Null, Sequence};
 pub use position::Mark;
-pub use scalar::{Scalar, ScalarStyle};
+pub use scalar::{Scalar, ScalarStyle, ValueMap};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::span::Span;

@@ -79,10 +79,20 @@ pub struct Scalar {
     value: String,
     tag: Option<Box<str>>,
     span: Span,
-    content: Span,
-    segs: SegMap,
+    map: ValueMap,
     style: ScalarStyle,
     precise: bool,
+}
+
+/// Where each byte of a scalar's value comes from in the file: what a derived text (a
+/// condition, an output) needs to point back into the source, without the value itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueMap {
+    /// Length of the value.
+    len: usize,
+    /// The scalar's content span (inside quotes and block headers).
+    content: Span,
+    segs: SegMap,
 }
 
 impl Scalar {
@@ -115,7 +125,12 @@ impl Scalar {
     /// the content lines of a block scalar (from the first content line's indentation to
     /// the end of [`Scalar::span`]).
     pub fn content_span(&self) -> Span {
-        self.content
+        self.map.content
+    }
+
+    /// The value-to-source map of this scalar (cheap to copy for single-line scalars).
+    pub fn value_map(&self) -> ValueMap {
+        self.map.clone()
     }
 
     /// False if the marker pass could not reproduce the parser's value; then every
@@ -124,71 +139,21 @@ impl Scalar {
         self.precise
     }
 
-    fn seg_at(&self, value_offset: usize) -> Option<Seg> {
-        let i = u32::try_from(value_offset).ok()?;
-        let seg = match &self.segs {
-            SegMap::Empty => return None,
-            SegMap::Identity(src) => {
-                let len = u32::try_from(self.value.len()).ok()?;
-                Seg {
-                    val: 0,
-                    len,
-                    src: *src,
-                    src_len: len,
-                    verbatim: true,
-                }
-            }
-            SegMap::Segs(segs) => {
-                let idx = segs.partition_point(|s| s.val <= i);
-                *segs.get(idx.checked_sub(1)?)?
-            }
-        };
-        (i < seg.val + seg.len).then_some(seg)
-    }
-
-    /// The byte offset in the file of byte `value_offset` of [`Scalar::value`].
-    ///
-    /// For a verbatim byte this is the very byte it was copied from; for a byte produced by
-    /// an escape, a folded line or a normalised line break it is the first byte of that
-    /// escape (the `\`), quote pair or line break. `value_offset >= value().len()` maps to
-    /// the end of the content (e.g. the closing quote).
+    /// The byte offset in the file of byte `value_offset` of [`Scalar::value`]; see
+    /// [`ValueMap::source_offset`].
     pub fn source_offset(&self, value_offset: usize) -> usize {
-        if value_offset >= self.value.len() {
-            return self.content.end as usize;
-        }
-        match self.seg_at(value_offset) {
-            Some(seg) if seg.verbatim => (seg.src + (value_offset as u32 - seg.val)) as usize,
-            Some(seg) => seg.src as usize,
-            None => self.content.start as usize,
-        }
+        self.map.source_offset(value_offset)
     }
 
-    /// The source span of the value bytes `range` (byte offsets into the value): from the
-    /// source of its first byte to the end of the source of its last byte. An empty range
-    /// gives an empty span at [`Scalar::source_offset`] of its start.
+    /// The source span of the value bytes `range`; see [`ValueMap::source_span`].
     pub fn source_span(&self, range: std::ops::Range<usize>) -> Span {
-        let start = self.source_offset(range.start);
-        if range.end <= range.start {
-            return Span::new(start, start);
-        }
-        let last = range.end - 1;
-        let end = if last >= self.value.len() {
-            self.content.end as usize
-        } else {
-            match self.seg_at(last) {
-                Some(seg) if seg.verbatim => (seg.src + (last as u32 - seg.val) + 1) as usize,
-                Some(seg) => (seg.src + seg.src_len) as usize,
-                None => self.content.end as usize,
-            }
-        };
-        Span::new(start, end.max(start))
+        self.map.source_span(range)
     }
 
-    /// True if byte `value_offset` of the value is a copy of the source byte at
-    /// [`Scalar::source_offset`] (false for bytes produced by escapes, folding or line
-    /// break normalisation, and for offsets past the end).
+    /// True if byte `value_offset` of the value is a copy of a source byte; see
+    /// [`ValueMap::is_verbatim`].
     pub fn is_verbatim(&self, value_offset: usize) -> bool {
-        self.seg_at(value_offset).is_some_and(|s| s.verbatim)
+        self.map.is_verbatim(value_offset)
     }
 
     /// Builds a scalar from a parser event and the source.
@@ -240,26 +205,101 @@ impl Scalar {
                 let mut value = parsed;
                 value.truncate(d.len);
                 return Scalar {
+                    map: ValueMap {
+                        len: value.len(),
+                        content: d.content,
+                        segs,
+                    },
                     value,
                     style,
                     tag: tag.map(String::into_boxed_str),
                     span: Span::new(start, d.span_end.max(start)),
-                    content: d.content,
-                    segs,
                     precise: true,
                 };
             }
         }
         let content_start = skip_properties(text.as_bytes(), start, end);
         Scalar {
+            map: ValueMap {
+                len: parsed.len(),
+                content: Span::new(content_start, end),
+                segs: SegMap::Empty,
+            },
             value: parsed,
             style,
             tag: tag.map(String::into_boxed_str),
             span: Span::new(start, end),
-            content: Span::new(content_start, end),
-            segs: SegMap::Empty,
             precise: false,
         }
+    }
+}
+
+impl ValueMap {
+    fn seg_at(&self, value_offset: usize) -> Option<Seg> {
+        let i = u32::try_from(value_offset).ok()?;
+        let seg = match &self.segs {
+            SegMap::Empty => return None,
+            SegMap::Identity(src) => {
+                let len = u32::try_from(self.len).ok()?;
+                Seg {
+                    val: 0,
+                    len,
+                    src: *src,
+                    src_len: len,
+                    verbatim: true,
+                }
+            }
+            SegMap::Segs(segs) => {
+                let idx = segs.partition_point(|s| s.val <= i);
+                *segs.get(idx.checked_sub(1)?)?
+            }
+        };
+        (i < seg.val + seg.len).then_some(seg)
+    }
+
+    /// The byte offset in the file of byte `value_offset` of the value.
+    ///
+    /// For a verbatim byte this is the very byte it was copied from; for a byte produced by
+    /// an escape, a folded line or a normalised line break it is the first byte of that
+    /// escape (the `\`), quote pair or line break. `value_offset >= value().len()` maps to
+    /// the end of the content (e.g. the closing quote).
+    pub fn source_offset(&self, value_offset: usize) -> usize {
+        if value_offset >= self.len {
+            return self.content.end as usize;
+        }
+        match self.seg_at(value_offset) {
+            Some(seg) if seg.verbatim => (seg.src + (value_offset as u32 - seg.val)) as usize,
+            Some(seg) => seg.src as usize,
+            None => self.content.start as usize,
+        }
+    }
+
+    /// The source span of the value bytes `range` (byte offsets into the value): from the
+    /// source of its first byte to the end of the source of its last byte. An empty range
+    /// gives an empty span at [`ValueMap::source_offset`] of its start.
+    pub fn source_span(&self, range: std::ops::Range<usize>) -> Span {
+        let start = self.source_offset(range.start);
+        if range.end <= range.start {
+            return Span::new(start, start);
+        }
+        let last = range.end - 1;
+        let end = if last >= self.len {
+            self.content.end as usize
+        } else {
+            match self.seg_at(last) {
+                Some(seg) if seg.verbatim => (seg.src + (last as u32 - seg.val) + 1) as usize,
+                Some(seg) => (seg.src + seg.src_len) as usize,
+                None => self.content.end as usize,
+            }
+        };
+        Span::new(start, end.max(start))
+    }
+
+    /// True if byte `value_offset` of the value is a copy of the source byte at
+    /// [`ValueMap::source_offset`] (false for bytes produced by escapes, folding or line
+    /// break normalisation, and for offsets past the end).
+    pub fn is_verbatim(&self, value_offset: usize) -> bool {
+        self.seg_at(value_offset).is_some_and(|s| s.verbatim)
     }
 }
 
