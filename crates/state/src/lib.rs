@@ -396,6 +396,23 @@ impl State {
         self.threads.get(&owner)?.fds.get(&fd)
     }
 
+    /// The thread whose fd table `tid` uses (itself, or its process's main thread, which
+    /// is created as a placeholder when missing, as [`fd`](Self::fd) does).
+    pub fn fd_table_owner(&mut self, tid: i64) -> Option<i64> {
+        self.fd_owner(tid)
+    }
+
+    /// Fd `fd` in the table of `owner` itself (an owner [`fd_table_owner`] gave: one
+    /// lookup of the thread and one of the fd).
+    ///
+    /// [`fd_table_owner`]: Self::fd_table_owner
+    pub fn fd_in_table_of(&self, owner: i64, fd: i64) -> Option<&Fd> {
+        if fd < 0 {
+            return None;
+        }
+        self.threads.get(&owner)?.fds.get(&fd)
+    }
+
     /// All fds of the table thread `tid` uses.
     pub fn fd_table(&mut self, tid: i64) -> Option<&FdTable> {
         let owner = self.fd_owner(tid)?;

@@ -42,33 +42,36 @@ pub fn sanitized(b: &[u8]) -> String {
         .collect()
 }
 
-/// `rewind_to_parent_path`: drops the last component written so far.
-fn rewind(out: &mut Vec<u8>) {
-    if out.len() <= 1 {
+/// `rewind_to_parent_path`: drops the last component written so far. It cuts just after
+/// a `/` (or to nothing), so `out` stays valid UTF-8.
+fn rewind(out: &mut String) {
+    let b = out.as_bytes();
+    if b.len() <= 1 {
         return;
     }
-    let mut t = out.len() - 1;
-    while t >= 1 && out[t - 1] != b'/' {
+    let mut t = b.len() - 1;
+    while t >= 1 && b[t - 1] != b'/' {
         t -= 1;
     }
     out.truncate(t);
 }
 
 /// `copy_and_sanitize_path`: appends `path` (up to its first NUL) to `out`, where
-/// everything already in `out` is the base the path may walk back into.
-fn copy_and_sanitize(out: &mut Vec<u8>, path: &[u8]) {
+/// everything already in `out` is the base the path may walk back into. Only printable
+/// ASCII is appended (other bytes become `.`).
+fn copy_and_sanitize(out: &mut String, path: &[u8]) {
     let at = |i: usize| path.get(i).copied().unwrap_or(0);
     let mut pc = 0usize;
     loop {
         let c = at(pc);
         if c == 0 {
-            if out.len() > 1 && out.last() == Some(&b'/') {
+            if out.len() > 1 && out.ends_with('/') {
                 out.pop();
             }
             return;
         }
         if is_invalid_char(c) {
-            out.push(b'.');
+            out.push('.');
             pc += 1;
             continue;
         }
@@ -80,23 +83,23 @@ fn copy_and_sanitize(out: &mut Vec<u8>, path: &[u8]) {
             if c2 == 0 {
                 rewind(out);
             } else {
-                out.extend_from_slice(b"..");
+                out.push_str("..");
             }
             pc += 2;
         } else if c == b'.' && c1 == b'/' {
             pc += 2;
         } else if c == b'.' {
             if c1 != 0 {
-                out.push(b'.');
+                out.push('.');
             }
             pc += 1;
         } else if c == b'/' {
-            if out.last() != Some(&b'/') {
-                out.push(b'/');
+            if !out.ends_with('/') {
+                out.push('/');
             }
             pc += 1;
         } else {
-            out.push(c);
+            out.push(char::from(c));
             pc += 1;
         }
     }
@@ -105,7 +108,7 @@ fn copy_and_sanitize(out: &mut Vec<u8>, path: &[u8]) {
 /// `concatenate_paths(base, path)`. `path` is the raw parameter (its length, NUL
 /// included, counts for the size limit as in libsinsp); an empty `path` is treated as
 /// absolute. Returns the result and whether `path` was relative.
-pub fn concatenate(base: &[u8], path: &[u8]) -> (String, bool) {
+pub fn concatenate(base: &str, path: &[u8]) -> (String, bool) {
     let mut out = String::new();
     let relative = concatenate_into(base, path, &mut out);
     (out, relative)
@@ -113,25 +116,18 @@ pub fn concatenate(base: &[u8], path: &[u8]) -> (String, bool) {
 
 /// [`concatenate`] into `out` (replacing its contents, reusing its buffer); returns
 /// whether `path` was relative.
-pub fn concatenate_into(base: &[u8], path: &[u8], out: &mut String) -> bool {
+pub fn concatenate_into(base: &str, path: &[u8], out: &mut String) -> bool {
     out.clear();
     if MAX_PATH < base.len() + path.len() + 1 {
         out.push_str(PATH_TOO_LONG);
         return false;
     }
-    let mut v = std::mem::take(out).into_bytes();
-    v.reserve(base.len() + path.len());
+    out.reserve(base.len() + path.len());
     let relative = !path.is_empty() && path[0] != b'/';
     if relative {
-        v.extend_from_slice(base);
+        out.push_str(base);
     }
-    copy_and_sanitize(&mut v, path);
-    // Every byte written is printable ASCII (invalid ones became '.'), except those of
-    // `base`, which come from earlier (already sanitised) state.
-    *out = match String::from_utf8(v) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
+    copy_and_sanitize(out, path);
     relative
 }
 
@@ -140,7 +136,7 @@ pub fn join(base: &str, path: &str) -> String {
     let mut raw = Vec::with_capacity(path.len() + 1);
     raw.extend_from_slice(path.as_bytes());
     raw.push(0);
-    concatenate(base.as_bytes(), &raw).0
+    concatenate(base, &raw).0
 }
 
 #[cfg(test)]
@@ -157,7 +153,10 @@ mod tests {
         assert_eq!(join("/tmp/", ""), "/tmp");
         assert_eq!(join("/tmp/", "..x"), "/tmp/..x");
         assert_eq!(join("/tmp/", "a\u{1}b"), "/tmp/a.b");
-        assert_eq!(concatenate(b"/x/", b"").0, "");
+        assert_eq!(concatenate("/x/", b"").0, "");
+        // A base walked back into keeps its non-ASCII text whole.
+        assert_eq!(join("/h\u{e9}/d\u{e9}j\u{e0}/", "../x"), "/h\u{e9}/x");
+        assert_eq!(join("/\u{e9}t\u{e9}/", ".."), "/");
         assert_eq!(join("/", &"a".repeat(2000)), PATH_TOO_LONG);
     }
 }

@@ -105,7 +105,7 @@ impl State {
             } else {
                 FdType::FileV2
             });
-            concatenate_into(base.as_bytes(), name, &mut f.name);
+            concatenate_into(&base, name, &mut f.name);
             f.open_flags = flags;
             f.dev = dev;
             self.add_fd(tid, fd, f, false);
@@ -131,7 +131,7 @@ impl State {
         let dirfd = int(evt.raw(1));
         let mut base = std::mem::take(&mut self.scratch);
         self.dirfd_base_into(tid, name, dirfd, &mut base);
-        concatenate_into(base.as_bytes(), name, out);
+        concatenate_into(&base, name, out);
         self.scratch = base;
         true
     }
@@ -143,7 +143,7 @@ impl State {
         let Some(t) = self.thread_mut(m) else {
             return;
         };
-        let (mut cwd, _) = concatenate(t.cwd.as_bytes(), path);
+        let (mut cwd, _) = concatenate(&t.cwd, path);
         if !cwd.ends_with('/') {
             cwd.push('/');
         }
@@ -264,6 +264,6 @@ impl State {
         if cwd.len() + raw.len() >= MAX_PATH {
             return text(raw);
         }
-        concatenate(cwd.as_bytes(), raw).0
+        concatenate(&cwd, raw).0
     }
 }

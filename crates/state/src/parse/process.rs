@@ -199,7 +199,7 @@ impl State {
                     exepath.push_str("<NA>");
                 } else {
                     let cwd = self.threads.get(&tid).map_or("", |t| t.cwd.as_str());
-                    concatenate_into(cwd.as_bytes(), f, &mut exepath);
+                    concatenate_into(cwd, f, &mut exepath);
                 }
             }
             (331, Some(e)) => {
@@ -214,9 +214,9 @@ impl State {
                     if flags & PPM_EXVAT_AT_EMPTY_PATH != 0 && cstr(path).is_empty() {
                         let mut v = sdir.as_bytes().to_vec();
                         v.push(0);
-                        concatenate_into(sdir.as_bytes(), &v, &mut exepath);
+                        concatenate_into(&sdir, &v, &mut exepath);
                     } else {
-                        concatenate_into(sdir.as_bytes(), path, &mut exepath);
+                        concatenate_into(&sdir, path, &mut exepath);
                     }
                 }
             }

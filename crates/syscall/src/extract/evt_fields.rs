@@ -214,7 +214,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 None => "<UNKNOWN>/".to_string(),
             }
         };
-        let (full, _) = falcoc_state::paths::concatenate(base.as_bytes(), path);
+        let (full, _) = falcoc_state::paths::concatenate(&base, path);
         out.push_str(&full);
         true
     }
@@ -312,7 +312,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             }
         };
         path.push(0);
-        out.push_str(&falcoc_state::paths::concatenate(sdir.as_bytes(), &path).0);
+        out.push_str(&falcoc_state::paths::concatenate(&sdir, &path).0);
         true
     }
 }

@@ -35,18 +35,17 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 None => false,
             };
         }
-        let Some((tid, fdn)) = self.fd_ctx() else {
+        let Some(FdSlot { tid, found, last }) = self.fd_slot() else {
             return false;
         };
-        let last = self.fd_param_022();
-        if *field == F::FdNum {
+        if matches!(field, F::FdNum) {
             match self.state.thread(tid) {
                 Some(t) => out.push_i64(last.unwrap_or(t.lastevent_fd)),
                 None => return false,
             }
             return true;
         }
-        if *field == F::FdUid {
+        if matches!(field, F::FdUid) {
             let l = last.unwrap_or_else(|| self.state.thread(tid).map_or(-1, |t| t.lastevent_fd));
             let mut b = [0u8; 48];
             let mut w = std::io::Cursor::new(&mut b[..]);
@@ -60,8 +59,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
         let failed_connect = self.evt.code == 23
             && falcoc_state::parse_int(self.evt.param(0).map_or(&[][..], |p| p.raw())) < 0
             && matches!(field, F::FdName | F::FdContainerName);
-        let fdn = fdn.filter(|&n| !failed_connect && self.state.fd(tid, n).is_some());
-        let Some(fdn) = fdn else {
+        let Some((fdn, owner)) = found.filter(|_| !failed_connect) else {
             // Only the container fields need the id (no copy for the others).
             let container_id = if matches!(field, F::FdContainerName | F::FdContainerDirectory) {
                 self.thread()
@@ -74,17 +72,17 @@ impl<'a, 'e> Extractor<'a, 'e> {
         };
         // Borrowed, not cloned: the state is only read from here on.
         let this = &*self;
-        let Some(f) = this.state.fd_existing(tid, fdn) else {
+        let Some(f) = this.state.fd_in_table_of(owner, fdn) else {
             return false;
         };
-        let container_id = this.thread().map_or("", |t| t.container_id.as_str());
+        let container_id = || this.thread().map_or("", |t| t.container_id.as_str());
         let s = &f.sock;
         let ipv4 = |a: [u8; 4]| IpAddr::V4(Ipv4Addr::from(a));
         let ipv6 = |a: [u8; 16]| IpAddr::V6(Ipv6Addr::from(a));
         match field {
             F::FdName => push_cstr(out, &f.name),
             F::FdNameRaw => push_cstr(out, &f.name),
-            F::FdContainerName => out.push_concat([container_id, ":", f.name.as_str()]),
+            F::FdContainerName => out.push_concat([container_id(), ":", f.name.as_str()]),
             F::FdType => match f.typestring() {
                 Some(t) => out.push_str(t),
                 None => return false,
@@ -109,8 +107,8 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 } else {
                     name
                 };
-                if *field == F::FdContainerDirectory {
-                    out.push_concat([container_id, ":", d]);
+                if matches!(field, F::FdContainerDirectory) {
+                    out.push_concat([container_id(), ":", d]);
                 } else {
                     out.push_str(d);
                 }
@@ -216,13 +214,13 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     FdType::Ipv6Sock => s.v6_sport(),
                     // libsinsp falls through to the protocol case and returns an empty
                     // string, read as port 0.
-                    _ if *field == F::FdCproto => {
+                    _ if matches!(field, F::FdCproto) => {
                         out.push_str("");
                         return true;
                     }
                     _ => 0,
                 };
-                if *field == F::FdCport {
+                if matches!(field, F::FdCport) {
                     out.push_u64(port as u64);
                 } else {
                     push_port_text(out, port);
@@ -236,7 +234,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     FdType::Ipv6ServSock => s.v6s_port(),
                     _ => return false,
                 };
-                if *field == F::FdSport {
+                if matches!(field, F::FdSport) {
                     out.push_u64(port as u64);
                 } else if matches!(f.ty, FdType::Ipv4Sock | FdType::Ipv6Sock) {
                     push_port_text(out, port);
@@ -319,7 +317,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                     }
                     _ => d = "/".to_string(),
                 }
-                if *field == F::FdContainerDirectory {
+                if matches!(field, F::FdContainerDirectory) {
                     d = format!("{container_id}:{d}");
                 }
                 out.push_str(&d);

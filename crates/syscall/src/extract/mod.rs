@@ -108,6 +108,20 @@ pub struct Extractor<'a, 'e> {
     scratch: Values,
     /// A parameter-text buffer that outlives the event (see [`Extractor::with_text`]).
     text: Option<&'a mut ParamText>,
+    /// The event's fd as the `fd.*` fields find it: resolved on the first of them (the
+    /// state does not change while an event's fields are extracted).
+    fd_slot: Option<Option<FdSlot>>,
+}
+
+/// Where the `fd.*` fields of an event find its fd.
+#[derive(Clone, Copy, Debug)]
+struct FdSlot {
+    /// The event's thread.
+    tid: i64,
+    /// The fd number and the thread whose table holds it, when the table has it.
+    found: Option<(i64, i64)>,
+    /// [`Extractor::fd_param_022`] of the event.
+    last: Option<i64>,
 }
 
 impl std::fmt::Debug for Extractor<'_, '_> {
@@ -128,6 +142,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
             opts,
             scratch: Values::new(),
             text: None,
+            fd_slot: None,
         }
     }
 
@@ -271,6 +286,27 @@ impl<'a, 'e> Extractor<'a, 'e> {
             }
         }
         Some((tid, fdn))
+    }
+
+    /// The event's [`FdSlot`] (`None` for an event without an fd or a table thread),
+    /// resolved once per event.
+    fn fd_slot(&mut self) -> Option<FdSlot> {
+        if let Some(slot) = self.fd_slot {
+            return slot;
+        }
+        let slot = self.fd_ctx().map(|(tid, fdn)| {
+            let found = fdn.and_then(|n| {
+                let owner = self.state.fd_table_owner(tid)?;
+                self.state.fd_in_table_of(owner, n).map(|_| (n, owner))
+            });
+            FdSlot {
+                tid,
+                found,
+                last: self.fd_param_022(),
+            }
+        });
+        self.fd_slot = Some(slot);
+        slot
     }
 
     /// `extract_fdname_from_creator`: the name of a failed fd-creating exit event.
@@ -529,7 +565,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 if evt.code != falcoc_state::PPME_PROCINFO_E {
                     return false;
                 }
-                if *field == F::EvtCountProcinfo
+                if matches!(field, F::EvtCountProcinfo)
                     && !self.thread().is_some_and(Thread::is_main_thread)
                 {
                     return false;

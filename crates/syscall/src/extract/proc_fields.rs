@@ -113,7 +113,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                 loginuid as i64
             }),
             F::UserName | F::UserHomedir | F::UserShell | F::UserLoginName => {
-                let id = if *field == F::UserLoginName {
+                let id = if matches!(field, F::UserLoginName) {
                     loginuid
                 } else {
                     uid
@@ -147,11 +147,11 @@ impl<'a, 'e> Extractor<'a, 'e> {
 
     pub(super) fn proc_field(&mut self, field: &Field, out: &mut Values) -> bool {
         use Field as F;
-        if *field == F::ThreadTid {
+        if matches!(field, F::ThreadTid) {
             out.push_i64(self.evt.tid);
             return true;
         }
-        if *field == F::ThreadExecTime {
+        if matches!(field, F::ThreadExecTime) {
             out.push_u64(0);
             return true;
         }
@@ -209,7 +209,7 @@ impl<'a, 'e> Extractor<'a, 'e> {
                             Some(m) => (m.fds.len() as u64, m.fdlimit),
                             None => return false,
                         };
-                        if *field == F::ProcFdOpenCount {
+                        if matches!(field, F::ProcFdOpenCount) {
                             out.push_u64(n);
                         } else if limit > 0 {
                             out.push_f64(n as f64 * 100.0 / limit as f64);

@@ -390,10 +390,10 @@ pub fn param_text_into(
                         // The process's directory is borrowed; a directory fd's name is
                         // copied (rare).
                         let relative = match dirfd_base(state, evt, tid, d) {
-                            Some(base) => concatenate_into(base.as_bytes(), raw, &mut out.resolved),
+                            Some(base) => concatenate_into(&base, raw, &mut out.resolved),
                             None => {
                                 let cwd = state.process_cwd_ref(tid);
-                                concatenate_into(cwd.as_bytes(), raw, &mut out.resolved)
+                                concatenate_into(cwd, raw, &mut out.resolved)
                             }
                         };
                         if !relative || out.resolved == paths::PATH_TOO_LONG {
